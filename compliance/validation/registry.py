@@ -1,0 +1,73 @@
+"""One ``referencing`` registry of every schema the engine and the plugins ship.
+
+``$ref`` between schemas resolves by ``$id`` through this registry only: nothing is ever
+fetched from the network, so a hostile schema or evidence file cannot make us call out.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from importlib.resources import files
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = ["SchemaRegistry", "engine_schemas"]
+
+ENGINE_SCHEMAS = ("bundle.schema.json", "profile.schema.json", "report.schema.json")
+
+
+def engine_schemas() -> list[dict[str, Any]]:
+    """The engine's own schemas (manifest, profile, report) from package data."""
+    root = files("compliance.schemas")
+    out = []
+    for name in ENGINE_SCHEMAS:
+        resource = root.joinpath(name)
+        if resource.is_file():
+            out.append(json.loads(resource.read_text(encoding="utf-8")))
+    return out
+
+
+def _refuse(uri: str) -> Resource[Any]:
+    raise NoSuchResource(ref=uri)
+
+
+class SchemaRegistry:
+    """Schemas by ``$id``, with cached validators (safe to share between threads)."""
+
+    def __init__(self, schemas: Iterable[dict[str, Any]]) -> None:
+        self.schemas: dict[str, dict[str, Any]] = {}
+        resources = []
+        for schema in schemas:
+            schema_id = schema.get("$id")
+            if not isinstance(schema_id, str) or not schema_id:
+                raise ValueError("every registered schema needs an absolute $id")
+            Draft202012Validator.check_schema(schema)
+            self.schemas[schema_id] = schema
+            resources.append((schema_id, Resource.from_contents(schema, DRAFT202012)))
+        self.registry: Registry[Any] = Registry(retrieve=_refuse).with_resources(resources)  # type: ignore[call-arg]
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, schema_id: str) -> bool:
+        return schema_id in self.schemas
+
+    def get(self, schema_id: str) -> dict[str, Any]:
+        return self.schemas[schema_id]
+
+    def validator(self, schema_id: str) -> Draft202012Validator:
+        with self._lock:
+            found = self._validators.get(schema_id)
+            if found is None:
+                found = Draft202012Validator(
+                    self.schemas[schema_id],
+                    registry=self.registry,
+                    format_checker=FormatChecker(),
+                )
+                self._validators[schema_id] = found
+            return found

@@ -1,0 +1,218 @@
+"""Plugin loading: isolation of broken plugins, blocking, replacement, listing."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from compliance import hookimpl
+from compliance.cli import main
+from compliance.indicator import EvidenceType, Indicator, Need, rule
+from compliance.plugins import PluginHost
+from compliance.runner import check
+from compliance.verdict import Status
+
+from .conftest import write_manifest
+
+
+class Steady(Indicator):
+    """Always fully met (a test indicator)."""
+
+    code = "TT01"
+    title = "Steady"
+    dimension = "SMD"
+
+    @rule("R1", "always met")
+    def always(self, ctx):
+        ctx.metric("answer", 42)
+        return 1.0
+
+
+class Crashing(Indicator):
+    """Raises inside a rule (a test indicator)."""
+
+    code = "TT02"
+    title = "Crashing"
+    dimension = "SMD"
+
+    @rule("R1", "divides by zero")
+    def boom(self, ctx):
+        return 1 / 0
+
+
+class NeedsNote(Indicator):
+    """Needs a record that no test bundle has."""
+
+    code = "TT03"
+    title = "Needs a note"
+    dimension = "PS"
+    evidence = (Need("note"),)
+
+    @rule("R1", "note present")
+    def present(self, ctx):
+        return 1.0 if ctx.record("note") else 0.0
+
+
+class TestPack:
+    name = "testpack"
+
+    @hookimpl
+    def compliance_indicators(self):
+        return [Steady, Crashing, NeedsNote]
+
+    @hookimpl
+    def compliance_evidence_types(self):
+        return [EvidenceType("note", "record", "A note", schema="https://t.example/note.json")]
+
+    @hookimpl
+    def compliance_schemas(self):
+        return [{"$id": "https://t.example/note.json", "type": "object", "required": ["text"]}]
+
+
+class BrokenHook:
+    name = "brokenhook"
+
+    @hookimpl
+    def compliance_indicators(self):
+        raise RuntimeError("cannot list indicators")
+
+
+class Duplicate:
+    name = "duplicate"
+
+    @hookimpl
+    def compliance_indicators(self):
+        return [Steady, "not an indicator"]
+
+
+def _host(*plugins: object) -> PluginHost:
+    import compliance_builtin.core as core
+
+    return PluginHost(plugins=[("core", core), *plugins])
+
+
+def test_crash_becomes_error_verdict_and_others_finish(tmp_path) -> None:
+    write_manifest(tmp_path, [])
+    report = check(tmp_path, host=_host(TestPack()))
+    by_code = {v.code: v for v in report.verdicts}
+    assert by_code["TT01"].status == Status.PASS and by_code["TT01"].score == 100
+    crashed = by_code["TT02"]
+    assert crashed.status == Status.ERROR
+    assert "ZeroDivisionError" in crashed.reason and "TT02.R1" in crashed.reason
+    assert by_code["TT03"].status == Status.INSUFFICIENT_EVIDENCE
+    assert report.checker_failed
+
+
+def test_broken_hook_is_named_and_rest_load() -> None:
+    host = _host(BrokenHook(), TestPack())
+    assert "TT01" in host.indicators()
+    assert any(e.plugin == "brokenhook" and "RuntimeError" in e.message for e in host.errors)
+
+
+def test_duplicate_code_and_bad_items_reported() -> None:
+    host = _host(TestPack(), Duplicate())
+    assert host.indicators()["TT01"].plugin == "testpack"
+    messages = " ".join(e.message for e in host.errors if e.plugin == "duplicate")
+    assert "already given by plugin testpack" in messages
+    assert "not an Indicator subclass" in messages
+
+
+def test_explicit_replacement_is_recorded(tmp_path) -> None:
+    class Better(Indicator):
+        """A replacement for TT01."""
+
+        code = "TT01"
+        title = "Steadier"
+        dimension = "SMD"
+        replaces = "TT01"
+
+        @rule("R1", "still met")
+        def met(self, ctx):
+            return 0.5
+
+    class Replacer:
+        name = "replacer"
+
+        @hookimpl
+        def compliance_indicators(self):
+            return [Better]
+
+    host = _host(TestPack(), Replacer())
+    entry = host.indicators()["TT01"]
+    assert entry.plugin == "replacer"
+    assert "replaced" in entry.replaced
+    write_manifest(tmp_path, [])
+    report = check(tmp_path, host=host)
+    assert any("replaced by TT01 from plugin replacer" in n for n in report.notes)
+
+
+def test_entry_point_import_failure_is_named(monkeypatch) -> None:
+    real = md.entry_points
+
+    class FakeDist:
+        name = "vendor-broken"
+        version = "9.9"
+
+    class FakeEP:
+        name = "vendor_broken"
+        dist = FakeDist()
+        value = "vendor_broken_module"
+
+        def load(self):
+            raise ImportError("No module named 'vendor_broken_module'")
+
+    def fake_entry_points(**kw):
+        found = list(real(**kw))
+        if kw.get("group") == "compliance.plugins":
+            found.append(FakeEP())
+        return found
+
+    monkeypatch.setattr(md, "entry_points", fake_entry_points)
+    host = PluginHost()
+    assert any(e.plugin == "vendor_broken" and e.stage == "load" for e in host.errors)
+    assert "SE15" in host.indicators()  # the built-ins still load
+
+
+def test_block_by_name() -> None:
+    host = PluginHost(block=["SE11"])
+    assert "SE11" not in host.indicators()
+    assert "SE12" in host.indicators()
+    assert "SE11" in host.blocked
+
+
+def test_indicators_json_lists_builtins() -> None:
+    result = CliRunner().invoke(main, ["indicators", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    codes = {r["code"] for r in rows}
+    assert {"SE11", "SE12", "SE13", "SE14", "SE15"} <= codes
+    for row in rows:
+        for key in ("code", "title", "dimension", "plugin", "version"):
+            assert row[key], (row["code"], key)
+
+
+def test_plugins_command_lists_versions() -> None:
+    result = CliRunner().invoke(main, ["plugins", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    names = {p["name"] for p in data["plugins"]}
+    assert {"formats", "core", "SE15"} <= names
+    assert all(p["version"] for p in data["plugins"])
+
+
+@pytest.mark.parametrize("bad_code", ["se11", "S1", "TOOLONG1", "SE"])
+def test_indicator_pattern_is_enforced(bad_code) -> None:
+    from compliance.indicator import IndicatorDefinitionError
+
+    with pytest.raises(IndicatorDefinitionError):
+        type("Bad", (Indicator,), {"code": bad_code, "title": "t", "dimension": "SMD", "r": rule("R1", "x")(lambda s, c: 1)})
+
+
+def test_indicator_needs_a_rule() -> None:
+    from compliance.indicator import IndicatorDefinitionError
+
+    with pytest.raises(IndicatorDefinitionError):
+        type("NoRules", (Indicator,), {"code": "TT09", "title": "t", "dimension": "SMD"})

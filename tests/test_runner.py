@@ -1,0 +1,88 @@
+"""The runner's aggregation, gate and determinism."""
+
+from __future__ import annotations
+
+import pytest
+
+from compliance.profile import Profile
+from compliance.runner import aggregate, check
+from compliance.verdict import Status, Verdict
+
+
+def _profile(**over) -> Profile:
+    from compliance.profile import GradeBand
+
+    base = dict(
+        name="t",
+        version="1",
+        description="",
+        weights_note="",
+        dimensions={"A": {"name": "Alpha", "weight": 2}, "B": {"name": "Beta", "weight": 1}},
+        indicators={
+            "AA1": {"dimension": "A", "weight": 1},
+            "AA2": {"dimension": "A", "weight": 3},
+            "BB1": {"dimension": "B", "weight": 1},
+        },
+        grade_bands=[GradeBand("A", 90), GradeBand("B", 60), GradeBand("C", 0)],
+        pass_min=80,
+        partial_min=50,
+        red_line_cap=59,
+        insufficient_scores_zero=True,
+    )
+    base.update(over)
+    return Profile(**base)
+
+
+def _v(code, dim, status, score=None) -> Verdict:
+    return Verdict(code=code, title=code, dimension=dim, status=Status(status), score=score)
+
+
+def test_weighted_means_by_hand() -> None:
+    verdicts = [_v("AA1", "A", "pass", 100), _v("AA2", "A", "partial", 60), _v("BB1", "B", "fail", 30)]
+    overall, dims = aggregate(verdicts, _profile())
+    a, b = dims
+    assert a.score == pytest.approx((1 * 100 + 3 * 60) / 4)  # 70
+    assert b.score == pytest.approx(30)
+    assert overall == pytest.approx((2 * 70 + 1 * 30) / 3)
+    assert a.grade == "B" and b.grade == "C"
+
+
+def test_insufficient_counts_as_zero_or_is_left_out() -> None:
+    verdicts = [_v("AA1", "A", "pass", 100), _v("AA2", "A", "insufficient_evidence")]
+    _, dims = aggregate(verdicts, _profile())
+    assert dims[0].score == pytest.approx(25)
+    _, dims = aggregate(verdicts, _profile(insufficient_scores_zero=False))
+    assert dims[0].score == pytest.approx(100)
+
+
+def test_errors_are_left_out_and_empty_dimension_has_no_score() -> None:
+    verdicts = [_v("AA1", "A", "pass", 80), _v("AA2", "A", "error")]
+    overall, dims = aggregate(verdicts, _profile())
+    assert dims[0].score == pytest.approx(80)
+    assert dims[1].score is None and dims[1].grade is None
+    assert overall == pytest.approx(80)
+
+
+def test_gate_and_source_date_epoch(sample_bundle, host, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    report = check(sample_bundle, host=host, fail_under=100)
+    assert report.generated_at == "2026-01-01T00:00:00Z"
+    assert report.score is not None and 0 <= report.score <= 100
+    assert report.gate.passed is (report.score >= 100)
+    again = check(sample_bundle, host=host, jobs=3, fail_under=100)
+    assert again.to_dict() == report.to_dict()
+
+
+def test_only_unknown_code_is_a_usage_error(sample_bundle, host) -> None:
+    from compliance.errors import UsageError
+
+    with pytest.raises(UsageError, match="ZZ99"):
+        check(sample_bundle, host=host, only=["ZZ99"])
+
+
+def test_profile_indicators_without_plugin_are_listed(sample_bundle, host) -> None:
+    report = check(sample_bundle, host=host)
+    unassessed = {u["code"] for u in report.unassessed}
+    loaded = {v.code for v in report.verdicts}
+    assert "SE57" in unassessed and not (unassessed & loaded)
+    assert len(unassessed | loaded) >= 32
