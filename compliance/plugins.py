@@ -186,7 +186,7 @@ class PluginHost:
         """Call a contributing hook plugin by plugin, so one failure is contained."""
         caller = getattr(self.pm.hook, hook_name)
         out = []
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order
             try:
                 result = impl.function()
                 items = list(result or ())
@@ -316,7 +316,7 @@ class PluginHost:
     def notify(self, hook_name: str, **kwargs: Any) -> None:
         """Call an observer hook on each plugin; one that raises is recorded and skipped."""
         caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():
             try:
                 impl.function(**{k: kwargs[k] for k in impl.argnames})
             except Exception as exc:
