@@ -31,7 +31,9 @@ def _fail(message: str, code: int) -> None:
 
 def _printable(text: str) -> str:
     """Escape control characters so a file name can never drive the terminal."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 def handle_errors(func: F) -> F:
@@ -93,10 +95,26 @@ def _report_plugin_errors(host: Any) -> None:
     help="Folder the reports are written to (created if needed).",
 )
 @click.option("--profile", "-p", default="default", show_default=True, help="Profile name or file.")
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, help="Gate: exit 1 when the overall score is lower.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Indicators evaluated at once.")
-@click.option("--block", multiple=True, metavar="PLUGIN", help="Do not load this plugin (repeatable).")
-@click.option("--only", multiple=True, metavar="CODE", help="Evaluate only this indicator (repeatable).")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Gate: exit 1 when the overall score is lower.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Indicators evaluated at once.",
+)
+@click.option(
+    "--block", multiple=True, metavar="PLUGIN", help="Do not load this plugin (repeatable)."
+)
+@click.option(
+    "--only", multiple=True, metavar="CODE", help="Evaluate only this indicator (repeatable)."
+)
 @click.option("--allow-errors", is_flag=True, help="Exit by the gate even if a plugin failed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @handle_errors
@@ -137,7 +155,10 @@ def check(
         click.echo("", err=True)
     _report_plugin_errors(host)
     for verdict in report.errors:
-        click.echo(f"compliance: error: indicator {verdict.code} failed: {_printable(verdict.reason or '')}", err=True)
+        click.echo(
+            f"compliance: error: indicator {verdict.code} failed: {_printable(verdict.reason or '')}",
+            err=True,
+        )
     written = _write_reports(report, chosen, renderers, output)
     if not quiet:
         _summary(report, written)
@@ -146,13 +167,17 @@ def check(
     sys.exit(EXIT_OK if report.gate.passed else EXIT_GATE)
 
 
-def _write_reports(report: Any, chosen: list[str], renderers: dict[str, Any], output: Path) -> list[Path]:
+def _write_reports(
+    report: Any, chosen: list[str], renderers: dict[str, Any], output: Path
+) -> list[Path]:
     from compliance.errors import UsageError
 
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create the output folder ({exc.strerror})", where=str(output)) from None
+        raise UsageError(
+            f"cannot create the output folder ({exc.strerror})", where=str(output)
+        ) from None
     written = []
     for name in chosen:
         renderer = renderers[name]
@@ -172,26 +197,38 @@ def _stderr_tty() -> bool:
 
 def _progress(verdict: Any, done: int, total: int) -> None:
     score = "" if verdict.score is None else f" {verdict.score:.1f}"
-    click.echo(f"\r[{done}/{total}] {verdict.code} {verdict.status}{score}\x1b[K", err=True, nl=False)
+    click.echo(
+        f"\r[{done}/{total}] {verdict.code} {verdict.status}{score}\x1b[K", err=True, nl=False
+    )
 
 
 def _summary(report: Any, written: list[Path]) -> None:
     community = report.community
     score = "n/a" if report.score is None else f"{report.score:.1f}"
-    click.echo(f"{_printable(community['name'])} ({_printable(community['id'])}): score {score}, grade {report.grade or '-'}, {report.status}")
+    click.echo(
+        f"{_printable(community['name'])} ({_printable(community['id'])}): score {score}, grade {report.grade or '-'}, {report.status}"
+    )
     for verdict in report.verdicts:
         vscore = "   -" if verdict.score is None else f"{verdict.score:5.1f}"
-        click.echo(f"  {verdict.code:<6} {vscore}  {str(verdict.status):<22} {_printable(verdict.title)}")
+        click.echo(
+            f"  {verdict.code:<6} {vscore}  {str(verdict.status):<22} {_printable(verdict.title)}"
+        )
     if report.unassessed:
-        click.echo(f"  {len(report.unassessed)} indicator(s) of the profile not assessed: no plugin provides them")
+        click.echo(
+            f"  {len(report.unassessed)} indicator(s) of the profile not assessed: no plugin provides them"
+        )
     if report.gate.fail_under is not None:
-        click.echo(f"gate --fail-under {report.gate.fail_under:g}: {'passed' if report.gate.passed else 'failed'}")
+        click.echo(
+            f"gate --fail-under {report.gate.fail_under:g}: {'passed' if report.gate.passed else 'failed'}"
+        )
     for path in written:
         click.echo(f"wrote {path}")
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option("--block", multiple=True, metavar="PLUGIN", help="Do not load this plugin.")
 @handle_errors
 def indicators(fmt: str, block: tuple[str, ...]) -> None:
@@ -210,7 +247,13 @@ def indicators(fmt: str, block: tuple[str, ...]) -> None:
                 "description": cls.description,
                 "evidence": [{"type": n.type, "required": n.required} for n in cls.evidence],
                 "rules": [
-                    {"id": f"{code}.{r.id}", "title": r.title, "weight": r.weight, "severity": str(r.severity), "red_line": r.red_line}
+                    {
+                        "id": f"{code}.{r.id}",
+                        "title": r.title,
+                        "weight": r.weight,
+                        "severity": str(r.severity),
+                        "red_line": r.red_line,
+                    }
                     for r in cls.rules
                 ],
                 **({"replaces": entry.replaced} if entry.replaced else {}),
@@ -221,13 +264,17 @@ def indicators(fmt: str, block: tuple[str, ...]) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for row in rows:
-            click.echo(f"{row['code']:<6} {row['dimension']:<4} {row['title']}  [{row['plugin']} {row['version'] or ''}]".rstrip())
+            click.echo(
+                f"{row['code']:<6} {row['dimension']:<4} {row['title']}  [{row['plugin']} {row['version'] or ''}]".rstrip()
+            )
     if host.errors:
         sys.exit(EXIT_CHECKER)
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option("--block", multiple=True, metavar="PLUGIN", help="Do not load this plugin.")
 @handle_errors
 def plugins(fmt: str, block: tuple[str, ...]) -> None:
@@ -237,11 +284,15 @@ def plugins(fmt: str, block: tuple[str, ...]) -> None:
     infos = [p.to_dict() for p in host.plugins()]
     errors = [e.to_dict() for e in host.errors]
     if fmt == "json":
-        click.echo(json.dumps({"plugins": infos, "errors": errors, "blocked": host.blocked}, indent=2))
+        click.echo(
+            json.dumps({"plugins": infos, "errors": errors, "blocked": host.blocked}, indent=2)
+        )
     else:
         for info in infos:
             hooks = ", ".join(h.removeprefix("compliance_") for h in info["hooks"])
-            click.echo(f"{info['name']:<8} {info['distribution'] or '-'} {info['version'] or ''}  {info['module']}  ({hooks})")
+            click.echo(
+                f"{info['name']:<8} {info['distribution'] or '-'} {info['version'] or ''}  {info['module']}  ({hooks})"
+            )
         for name in host.blocked:
             click.echo(f"{name:<8} blocked")
         _report_plugin_errors(host)
@@ -271,8 +322,16 @@ def bundle_init(directory: Path) -> None:
 @main.command()
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same bytes.")
-@click.option("--rows", type=click.IntRange(min=0), default=20_000, show_default=True, help="About how many table rows in all.")
-@click.option("--quality", type=click.Choice(["good", "fair", "poor"]), default="good", show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=0),
+    default=20_000,
+    show_default=True,
+    help="About how many table rows in all.",
+)
+@click.option(
+    "--quality", type=click.Choice(["good", "fair", "poor"]), default="good", show_default=True
+)
 @handle_errors
 def sample(outdir: Path, seed: int, rows: int, quality: str) -> None:
     """Write a realistic synthetic bundle to OUTDIR covering every loaded indicator."""

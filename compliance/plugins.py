@@ -134,7 +134,9 @@ class PluginHost:
                 except Exception as exc:
                     self.errors.append(PluginError(name, "load", _one_line(exc)))
                     continue
-                self._register(name, obj, distribution="community-safety-compliance", version=_own_version())
+                self._register(
+                    name, obj, distribution="community-safety-compliance", version=_own_version()
+                )
         if entry_points:
             self._load_entry_points()
         for item in plugins or ():

@@ -54,7 +54,9 @@ def resolve_profile(name: str | os.PathLike[str], host: PluginHost, registry: An
         if errors:
             first = errors[0]
             pointer = "/" + "/".join(str(p) for p in first.absolute_path)
-            raise ProfileError(f"{pointer}: {describe(first.validator, first.validator_value)}", where=label)
+            raise ProfileError(
+                f"{pointer}: {describe(first.validator, first.validator_value)}", where=label
+            )
 
     return load_profile(str(name), host.profiles(), validate=validate)
 
@@ -96,7 +98,11 @@ def check(
     for type_id, et in types.items():
         if et.schema and et.schema not in registry:
             host.errors.append(
-                PluginError(host.collected().evidence_owner.get(type_id, "?"), "compliance_evidence_types", f"evidence type {type_id} names unknown schema {et.schema}")
+                PluginError(
+                    host.collected().evidence_owner.get(type_id, "?"),
+                    "compliance_evidence_types",
+                    f"evidence type {type_id} names unknown schema {et.schema}",
+                )
             )
     with open_bundle(bundle, limits=limits or Limits()) as opened:
         resolution = resolve_evidence(opened)
@@ -140,7 +146,9 @@ def check(
     return report
 
 
-def evaluate_indicator(entry: IndicatorEntry, store: Any, profile: Profile, manifest: Any) -> Verdict:
+def evaluate_indicator(
+    entry: IndicatorEntry, store: Any, profile: Profile, manifest: Any
+) -> Verdict:
     """Evaluate one indicator; any exception becomes an ``error`` verdict naming the
     exception type and where in the plugin it was raised (never evidence content)."""
     cls = entry.cls
@@ -148,7 +156,13 @@ def evaluate_indicator(entry: IndicatorEntry, store: Any, profile: Profile, mani
     ctx: Context | None = None
     try:
         indicator = cls()
-        ctx = Context(indicator, store=store, profile=profile, community=manifest.community, period=manifest.period)
+        ctx = Context(
+            indicator,
+            store=store,
+            profile=profile,
+            community=manifest.community,
+            period=manifest.period,
+        )
         verdict = indicator.evaluate(ctx)
         if not isinstance(verdict, Verdict):
             raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
@@ -186,15 +200,25 @@ def _manifest_issues(opened: Any, resolution: Any, types: dict[str, Any]) -> lis
     out = []
     for entry in opened.manifest.evidence:
         if entry.type not in types:
-            out.append({"path": entry.path, "type": entry.type, "message": "no loaded plugin reads this evidence type"})
+            out.append(
+                {
+                    "path": entry.path,
+                    "type": entry.type,
+                    "message": "no loaded plugin reads this evidence type",
+                }
+            )
     for entry in resolution.unmatched:
-        out.append({"path": entry.path, "type": entry.type, "message": "matches no file in the bundle"})
+        out.append(
+            {"path": entry.path, "type": entry.type, "message": "matches no file in the bundle"}
+        )
     for path, reason in getattr(opened, "skipped", []):
         out.append({"path": path, "type": "", "message": f"left out: {reason}"})
     return out
 
 
-def aggregate(verdicts: list[Verdict], profile: Profile) -> tuple[float | None, list[DimensionResult]]:
+def aggregate(
+    verdicts: list[Verdict], profile: Profile
+) -> tuple[float | None, list[DimensionResult]]:
     """Dimension scores (weighted mean of their indicators) and the overall score
     (weighted mean of the dimensions that have a score).
 
@@ -287,7 +311,9 @@ def _build_report(
         for ref in v.evidence:
             evidence.setdefault(ref.path, ref.to_dict())
     manifest = opened.manifest
-    submitter = {k: str(manifest.submitter[k]) for k in ("organization", "role") if k in manifest.submitter}
+    submitter = {
+        k: str(manifest.submitter[k]) for k in ("organization", "role") if k in manifest.submitter
+    }
     manifest_name = Path(getattr(manifest, "path", "bundle.json")).name
     return Report(
         tool={"name": "compliance", "version": __version__},

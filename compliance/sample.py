@@ -40,7 +40,9 @@ def sample_community(seed: int) -> tuple[Community, Period]:
     return community, Period(date(2025, 1, 1), date(2025, 12, 31))
 
 
-def write_sample(outdir: Path, *, host: Any, seed: int = 1, rows: int = 20_000, quality: str = "good") -> list[Path]:
+def write_sample(
+    outdir: Path, *, host: Any, seed: int = 1, rows: int = 20_000, quality: str = "good"
+) -> list[Path]:
     """Write a bundle with evidence for every loaded evidence type that has a generator.
 
     :param rows: the table row budget, split between table types by their
@@ -61,7 +63,9 @@ def write_sample(outdir: Path, *, host: Any, seed: int = 1, rows: int = 20_000, 
     outdir.mkdir(parents=True, exist_ok=True)
     for et in types:
         budget = int(rows * shares[et.id] / total_share) if shares[et.id] else 0
-        spec = SampleSpec(community=community, period=period, quality=quality, rows=budget, seed=seed)
+        spec = SampleSpec(
+            community=community, period=period, quality=quality, rows=budget, seed=seed
+        )
         rng = random.Random(f"{seed}:{et.id}")
         for rel, content in et.sample(rng, spec):
             target = outdir / rel
@@ -73,7 +77,10 @@ def write_sample(outdir: Path, *, host: Any, seed: int = 1, rows: int = 20_000, 
         "schema_version": 1,
         "community": community.to_dict(),
         "period": period.to_dict(),
-        "submitter": {"organization": f"{community.name} neighbourhood committee", "role": "safety office"},
+        "submitter": {
+            "organization": f"{community.name} neighbourhood committee",
+            "role": "safety office",
+        },
         "evidence": sorted(index, key=lambda e: (e["path"], e["type"])),
     }
     path = outdir / "bundle.json"

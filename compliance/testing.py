@@ -75,7 +75,9 @@ def load_cases(path: Path) -> dict[str, Any]:
     return data
 
 
-def write_case_bundle(directory: Path, spec: dict[str, Any], case: dict[str, Any], host: PluginHost) -> Path:
+def write_case_bundle(
+    directory: Path, spec: dict[str, Any], case: dict[str, Any], host: PluginHost
+) -> Path:
     """Write the case's bundle (manifest plus evidence) into ``directory``."""
     import json
 
@@ -100,7 +102,9 @@ def write_case_bundle(directory: Path, spec: dict[str, Any], case: dict[str, Any
             opts = item["sample"]
             sample_spec = SampleSpec(
                 community=Community(**community),
-                period=Period(date.fromisoformat(period["start"]), date.fromisoformat(period["end"])),
+                period=Period(
+                    date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+                ),
                 quality=opts.get("quality", "good"),
                 rows=int(opts.get("rows", 500)),
                 seed=int(opts.get("seed", 1)),
@@ -132,7 +136,13 @@ def _numbered(rel: str, i: int) -> str:
     return str(p.with_name(f"{p.stem}-{i + 1}{p.suffix}"))
 
 
-def run_case(spec: dict[str, Any], case: dict[str, Any], *, host: PluginHost | None = None, profile: str = "default") -> CaseResult:
+def run_case(
+    spec: dict[str, Any],
+    case: dict[str, Any],
+    *,
+    host: PluginHost | None = None,
+    profile: str = "default",
+) -> CaseResult:
     """Build the case's bundle in a temporary folder, check it, compare with ``expect``."""
     from compliance.runner import check
 
@@ -140,9 +150,13 @@ def run_case(spec: dict[str, Any], case: dict[str, Any], *, host: PluginHost | N
     code = spec["indicator"]
     with tempfile.TemporaryDirectory(prefix="compliance-case-") as tmp:
         write_case_bundle(Path(tmp), spec, case, host)
-        report = check(tmp, host=host, only=[code], profile=case.get("profile", spec.get("profile", profile)))
+        report = check(
+            tmp, host=host, only=[code], profile=case.get("profile", spec.get("profile", profile))
+        )
     verdict = next(v for v in report.verdicts if v.code == code)
-    return CaseResult(code, case.get("name", "?"), verdict, _compare(verdict, case.get("expect", {})))
+    return CaseResult(
+        code, case.get("name", "?"), verdict, _compare(verdict, case.get("expect", {}))
+    )
 
 
 def _compare(verdict: Verdict, expect: dict[str, Any]) -> list[str]:

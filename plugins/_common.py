@@ -22,7 +22,11 @@ def schema_id(type_id: str) -> str:
 @cache
 def load_schema(type_id: str) -> dict[str, Any]:
     """An evidence schema from package data (``schemas/evidence/<type>.schema.json``)."""
-    text = files("compliance.schemas").joinpath("evidence", f"{type_id}.schema.json").read_text("utf-8")
+    text = (
+        files("compliance.schemas")
+        .joinpath("evidence", f"{type_id}.schema.json")
+        .read_text("utf-8")
+    )
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -24,7 +24,11 @@ def _params() -> list[object]:
 
 def test_every_builtin_indicator_has_cases(host) -> None:
     covered = {load_cases(p)["indicator"] for p in CASE_FILES}
-    builtin = {code for code, e in host.indicators().items() if e.cls.__module__.startswith("compliance_builtin.")}
+    builtin = {
+        code
+        for code, e in host.indicators().items()
+        if e.cls.__module__.startswith("compliance_builtin.")
+    }
     assert builtin, "no built-in indicators loaded"
     assert builtin <= covered, f"indicators without case files: {sorted(builtin - covered)}"
 

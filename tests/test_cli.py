@@ -15,7 +15,9 @@ from .conftest import EXAMPLES, write_manifest
 
 
 def _report_validator() -> Draft202012Validator:
-    schema = json.loads(files("compliance.schemas").joinpath("report.schema.json").read_text("utf-8"))
+    schema = json.loads(
+        files("compliance.schemas").joinpath("report.schema.json").read_text("utf-8")
+    )
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
@@ -38,7 +40,10 @@ def test_version_and_help() -> None:
 
 def test_check_sample_writes_json_and_html(sample_bundle, tmp_path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["check", str(sample_bundle), "--output", str(out), "-f", "json", "-f", "html", "-f", "md"])
+    result = CliRunner().invoke(
+        main,
+        ["check", str(sample_bundle), "--output", str(out), "-f", "json", "-f", "html", "-f", "md"],
+    )
     assert result.exit_code in (0, 1), result.output
     data = json.loads((out / "report.json").read_text("utf-8"))
     errors = list(_report_validator().iter_errors(data))
@@ -50,14 +55,20 @@ def test_check_sample_writes_json_and_html(sample_bundle, tmp_path) -> None:
 
 def test_fail_under_sets_exit_code(sample_bundle, tmp_path) -> None:
     runner = CliRunner()
-    low = runner.invoke(main, ["check", str(sample_bundle), "-o", str(tmp_path / "a"), "--fail-under", "0"])
-    high = runner.invoke(main, ["check", str(sample_bundle), "-o", str(tmp_path / "b"), "--fail-under", "100"])
+    low = runner.invoke(
+        main, ["check", str(sample_bundle), "-o", str(tmp_path / "a"), "--fail-under", "0"]
+    )
+    high = runner.invoke(
+        main, ["check", str(sample_bundle), "-o", str(tmp_path / "b"), "--fail-under", "100"]
+    )
     assert low.exit_code == 0, low.output
     score = json.loads((tmp_path / "b" / "report.json").read_text())["score"]
     assert high.exit_code == (0 if score >= 100 else 1)
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) if EXAMPLES.is_dir() else [])
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) if EXAMPLES.is_dir() else []
+)
 def test_examples_check(example, tmp_path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["check", str(EXAMPLES / example), "-o", str(out)])
@@ -92,7 +103,18 @@ def test_malformed_manifest_exits_2(tmp_path) -> None:
 
 
 def test_invalid_manifest_names_pointer_not_value(tmp_path) -> None:
-    write_manifest(tmp_path, [], community={"id": "x", "name": "13800138000", "city": "c", "district": "d", "population": "many", "households": 1})
+    write_manifest(
+        tmp_path,
+        [],
+        community={
+            "id": "x",
+            "name": "13800138000",
+            "city": "c",
+            "district": "d",
+            "population": "many",
+            "households": 1,
+        },
+    )
     result = CliRunner().invoke(main, ["check", str(tmp_path), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2
     err = _one_line_error(result)
@@ -100,13 +122,17 @@ def test_invalid_manifest_names_pointer_not_value(tmp_path) -> None:
 
 
 def test_unknown_format_exits_2(sample_bundle, tmp_path) -> None:
-    result = CliRunner().invoke(main, ["check", str(sample_bundle), "-f", "pdfx", "-o", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["check", str(sample_bundle), "-f", "pdfx", "-o", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "pdfx" in _one_line_error(result)
 
 
 def test_bad_profile_exits_2(sample_bundle, tmp_path) -> None:
-    result = CliRunner().invoke(main, ["check", str(sample_bundle), "--profile", "nope", "-o", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["check", str(sample_bundle), "--profile", "nope", "-o", str(tmp_path)]
+    )
     assert result.exit_code == 2
     _one_line_error(result)
 
@@ -134,7 +160,9 @@ def test_plugin_crash_exits_3_unless_allowed(sample_bundle, tmp_path, monkeypatc
     assert "SE15" in result.stderr and "RuntimeError" in result.stderr
     data = json.loads((tmp_path / "a" / "report.json").read_text())
     assert {v["code"]: v["status"] for v in data["indicators"]}["SE15"] == "error"
-    allowed = runner.invoke(main, ["check", str(sample_bundle), "-o", str(tmp_path / "b"), "--allow-errors"])
+    allowed = runner.invoke(
+        main, ["check", str(sample_bundle), "-o", str(tmp_path / "b"), "--allow-errors"]
+    )
     assert allowed.exit_code in (0, 1)
 
 
@@ -154,10 +182,17 @@ def test_bundle_init_writes_templates(tmp_path, host) -> None:
 def test_sample_same_seed_same_bytes(tmp_path) -> None:
     runner = CliRunner()
     for name in ("a", "b"):
-        result = runner.invoke(main, ["sample", str(tmp_path / name), "--seed", "3", "--rows", "2000", "--quality", "fair"])
+        result = runner.invoke(
+            main,
+            ["sample", str(tmp_path / name), "--seed", "3", "--rows", "2000", "--quality", "fair"],
+        )
         assert result.exit_code == 0, result.output
-    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    files_a = sorted(
+        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
+    files_b = sorted(
+        p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
+    )
     assert files_a == files_b and len(files_a) > 3
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel

@@ -208,7 +208,16 @@ def test_indicator_pattern_is_enforced(bad_code) -> None:
     from compliance.indicator import IndicatorDefinitionError
 
     with pytest.raises(IndicatorDefinitionError):
-        type("Bad", (Indicator,), {"code": bad_code, "title": "t", "dimension": "SMD", "r": rule("R1", "x")(lambda s, c: 1)})
+        type(
+            "Bad",
+            (Indicator,),
+            {
+                "code": bad_code,
+                "title": "t",
+                "dimension": "SMD",
+                "r": rule("R1", "x")(lambda s, c: 1),
+            },
+        )
 
 
 def test_indicator_needs_a_rule() -> None:

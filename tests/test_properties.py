@@ -15,15 +15,35 @@ from compliance.runner import check
 from compliance.verdict import Status
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=False), text)
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=20)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=False), text
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+    max_leaves=20,
+)
 
-EVIDENCE_TYPES = ["safety_organization", "safety_budget", "safety_expenditure", "safety_rules", "rules_register", "rule_execution_log", "staff_roster", "volunteer_roster", "patrol_log", "work_records", "unknown_type"]
+EVIDENCE_TYPES = [
+    "safety_organization",
+    "safety_budget",
+    "safety_expenditure",
+    "safety_rules",
+    "rules_register",
+    "rule_execution_log",
+    "staff_roster",
+    "volunteer_roster",
+    "patrol_log",
+    "work_records",
+    "unknown_type",
+]
 SUFFIXES = [".json", ".yaml", ".csv", ".md", ".jsonl", ".pdf", ".docx", ".txt"]
 
 
 def _csv_body(rows: list[list[str]]) -> str:
-    return "\n".join(",".join(cell.replace(",", " ").replace("\n", " ") for cell in row) for row in rows)
+    return "\n".join(
+        ",".join(cell.replace(",", " ").replace("\n", " ") for cell in row) for row in rows
+    )
 
 
 @st.composite
@@ -43,7 +63,9 @@ def bundles(draw):
         else:
             body = draw(text)
         files[path] = body.encode("utf-8", "surrogatepass")
-        index.append({"path": draw(st.sampled_from([path, "ev/*" + suffix, "missing.csv"])), "type": etype})
+        index.append(
+            {"path": draw(st.sampled_from([path, "ev/*" + suffix, "missing.csv"])), "type": etype}
+        )
     community = {
         "id": draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,10}", fullmatch=True)),
         "name": draw(text.filter(str.strip)),
@@ -55,14 +77,27 @@ def bundles(draw):
     manifest = {
         "schema_version": 1,
         "community": draw(st.one_of(st.just(community), json_values)),
-        "period": draw(st.sampled_from([{"start": "2025-01-01", "end": "2025-12-31"}, {"start": "2025-06-01", "end": "2025-06-01"}, {"start": "2025-12-31", "end": "2025-01-01"}, "2025"])),
+        "period": draw(
+            st.sampled_from(
+                [
+                    {"start": "2025-01-01", "end": "2025-12-31"},
+                    {"start": "2025-06-01", "end": "2025-06-01"},
+                    {"start": "2025-12-31", "end": "2025-01-01"},
+                    "2025",
+                ]
+            )
+        ),
         "submitter": {"organization": "x"},
         "evidence": index,
     }
     return manifest, files
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(bundles())
 def test_random_bundles_never_crash(host, data) -> None:
     manifest, files = data
@@ -77,7 +112,9 @@ def test_random_bundles_never_crash(host, data) -> None:
         except ComplianceError as exc:
             assert exc.exit_code == 2 and "\n" not in exc.line()
             return
-    assert not [v for v in report.verdicts if v.status == Status.ERROR], [v.reason for v in report.verdicts if v.status == Status.ERROR]
+    assert not [v for v in report.verdicts if v.status == Status.ERROR], [
+        v.reason for v in report.verdicts if v.status == Status.ERROR
+    ]
     for verdict in report.verdicts:
         assert verdict.score is None or 0 <= verdict.score <= 100
     assert report.score is None or 0 <= report.score <= 100

@@ -38,7 +38,11 @@ def _v(code, dim, status, score=None) -> Verdict:
 
 
 def test_weighted_means_by_hand() -> None:
-    verdicts = [_v("AA1", "A", "pass", 100), _v("AA2", "A", "partial", 60), _v("BB1", "B", "fail", 30)]
+    verdicts = [
+        _v("AA1", "A", "pass", 100),
+        _v("AA2", "A", "partial", 60),
+        _v("BB1", "B", "fail", 30),
+    ]
     overall, dims = aggregate(verdicts, _profile())
     a, b = dims
     assert a.score == pytest.approx((1 * 100 + 3 * 60) / 4)  # 70

@@ -19,7 +19,9 @@ SOURCES = ("compliance", "plugins", "schemas", "reports", "pyproject.toml", "REA
 
 
 def _run(args: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def test_wheel_in_fresh_venv(tmp_path) -> None:
@@ -28,11 +30,16 @@ def test_wheel_in_fresh_venv(tmp_path) -> None:
     for name in SOURCES:
         path = ROOT / name
         if path.is_dir():
-            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(
+                path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
         elif path.is_file():
             shutil.copy2(path, src / name)
     dist = tmp_path / "dist"
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)], tmp_path)
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
+        tmp_path,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(dist.glob("*.whl"))
     venv = tmp_path / "venv"
@@ -45,13 +52,30 @@ def test_wheel_in_fresh_venv(tmp_path) -> None:
 
     listed = _run([str(bin_dir / "compliance"), "indicators", "--format", "json"], tmp_path)
     assert listed.returncode == 0, listed.stderr
-    assert {"SE11", "SE12", "SE13", "SE14", "SE15"} <= {r["code"] for r in json.loads(listed.stdout)}
+    assert {"SE11", "SE12", "SE13", "SE14", "SE15"} <= {
+        r["code"] for r in json.loads(listed.stdout)
+    }
 
     example = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())[0]
     bundle = tmp_path / "bundle"
     shutil.copytree(example, bundle)
     out = tmp_path / "out"
-    checked = _run([str(bin_dir / "compliance"), "check", str(bundle), "-o", str(out), "-f", "json", "-f", "html", "-f", "md"], tmp_path)
+    checked = _run(
+        [
+            str(bin_dir / "compliance"),
+            "check",
+            str(bundle),
+            "-o",
+            str(out),
+            "-f",
+            "json",
+            "-f",
+            "html",
+            "-f",
+            "md",
+        ],
+        tmp_path,
+    )
     assert checked.returncode in (0, 1), checked.stderr
     report = json.loads((out / "report.json").read_text("utf-8"))
     assert report["indicators"] and (out / "report.html").stat().st_size > 1000
