@@ -84,7 +84,7 @@ def _report_plugin_errors(host: Any) -> None:
     "formats",
     multiple=True,
     metavar="FORMAT",
-    help="Report format to write; repeat for several (json, html, md, ...). Default: json and html.",
+    help="Report format, repeatable (json, html, md, ...). Default: json and html.",
 )
 @click.option(
     "--output",
@@ -156,7 +156,8 @@ def check(
     _report_plugin_errors(host)
     for verdict in report.errors:
         click.echo(
-            f"compliance: error: indicator {verdict.code} failed: {_printable(verdict.reason or '')}",
+            f"compliance: error: indicator {verdict.code} failed: "
+            f"{_printable(verdict.reason or '')}",
             err=True,
         )
     written = _write_reports(report, chosen, renderers, output)
@@ -206,20 +207,23 @@ def _summary(report: Any, written: list[Path]) -> None:
     community = report.community
     score = "n/a" if report.score is None else f"{report.score:.1f}"
     click.echo(
-        f"{_printable(community['name'])} ({_printable(community['id'])}): score {score}, grade {report.grade or '-'}, {report.status}"
+        f"{_printable(community['name'])} ({_printable(community['id'])}): "
+        f"score {score}, grade {report.grade or '-'}, {report.status}"
     )
     for verdict in report.verdicts:
         vscore = "   -" if verdict.score is None else f"{verdict.score:5.1f}"
         click.echo(
-            f"  {verdict.code:<6} {vscore}  {str(verdict.status):<22} {_printable(verdict.title)}"
+            f"  {verdict.code:<6} {vscore}  {verdict.status!s:<22} {_printable(verdict.title)}"
         )
     if report.unassessed:
         click.echo(
-            f"  {len(report.unassessed)} indicator(s) of the profile not assessed: no plugin provides them"
+            f"  {len(report.unassessed)} indicator(s) of the profile not assessed: "
+            "no plugin provides them"
         )
     if report.gate.fail_under is not None:
         click.echo(
-            f"gate --fail-under {report.gate.fail_under:g}: {'passed' if report.gate.passed else 'failed'}"
+            f"gate --fail-under {report.gate.fail_under:g}: "
+            f"{'passed' if report.gate.passed else 'failed'}"
         )
     for path in written:
         click.echo(f"wrote {path}")
@@ -265,7 +269,8 @@ def indicators(fmt: str, block: tuple[str, ...]) -> None:
     else:
         for row in rows:
             click.echo(
-                f"{row['code']:<6} {row['dimension']:<4} {row['title']}  [{row['plugin']} {row['version'] or ''}]".rstrip()
+                f"{row['code']:<6} {row['dimension']:<4} {row['title']}  "
+                f"[{row['plugin']} {row['version'] or ''}]".rstrip()
             )
     if host.errors:
         sys.exit(EXIT_CHECKER)
@@ -291,7 +296,8 @@ def plugins(fmt: str, block: tuple[str, ...]) -> None:
         for info in infos:
             hooks = ", ".join(h.removeprefix("compliance_") for h in info["hooks"])
             click.echo(
-                f"{info['name']:<8} {info['distribution'] or '-'} {info['version'] or ''}  {info['module']}  ({hooks})"
+                f"{info['name']:<8} {info['distribution'] or '-'} {info['version'] or ''}  "
+                f"{info['module']}  ({hooks})"
             )
         for name in host.blocked:
             click.echo(f"{name:<8} blocked")

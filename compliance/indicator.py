@@ -373,6 +373,8 @@ class Context:
         records = self.store.records(type_id)
         self._note(type_id, [(r.path, r.sha256, r.size) for r in records])
         self._issues(type_id, [i for r in records for i in r.issues])
+        if not records:
+            self._missing(type_id)
         return [r for r in records if r.usable]
 
     def record(self, type_id: str) -> Record | None:
@@ -468,7 +470,10 @@ class Context:
         self._reported.add(key)
         declared = self.store.declared(type_id)
         if declared:
-            msg = f"the manifest maps {type_id} to {', '.join(declared)} but no such file is in the bundle"
+            msg = (
+                f"the manifest maps {type_id} to {', '.join(declared)} "
+                "but no such file is in the bundle"
+            )
         else:
             msg = f"no {type_id} evidence in the bundle's manifest"
         required = type_id in self._declared

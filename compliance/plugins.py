@@ -230,7 +230,8 @@ class PluginHost:
                         PluginError(
                             plugin,
                             "compliance_evidence_types",
-                            f"evidence type {et.id} already given by plugin {c.evidence_owner[et.id]}",
+                            f"evidence type {et.id} already given by plugin "
+                            f"{c.evidence_owner[et.id]}",
                         )
                     )
                 else:
@@ -255,7 +256,8 @@ class PluginHost:
                         PluginError(
                             plugin,
                             "compliance_indicators",
-                            f"indicator {cls.code} is already given by plugin {other}; set replaces = {cls.code!r} to replace it",
+                            f"indicator {cls.code} is already given by plugin {other}; "
+                            f"set replaces = {cls.code!r} to replace it",
                         )
                     )
                     continue
@@ -278,10 +280,10 @@ class PluginHost:
                 cls, plugin, self._version(plugin, cls), replaced=note
             )
             c.notes.append(note)
-        for plugin, items in self._call_each("compliance_profiles"):
+        for _plugin, items in self._call_each("compliance_profiles"):
             for source in items:
                 c.profiles.setdefault(source.name, source)
-        for plugin, items in self._call_each("compliance_renderers"):
+        for _plugin, items in self._call_each("compliance_renderers"):
             for renderer in items:
                 c.renderers.setdefault(renderer.name, renderer)
         return c

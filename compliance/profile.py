@@ -114,10 +114,7 @@ def _read(resource: Traversable | Path, label: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read profile ({type(exc).__name__})", where=label) from None
     try:
-        if str(resource).endswith(".json"):
-            data = json.loads(text)
-        else:
-            data = safe_load(text)
+        data = json.loads(text) if str(resource).endswith(".json") else safe_load(text)
     except json.JSONDecodeError as exc:
         raise ProfileError(f"invalid JSON at line {exc.lineno}", where=label) from None
     except YAMLError as exc:
