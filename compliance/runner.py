@@ -3,7 +3,7 @@ profile, and build the report model. This is the documented Python API behind
 ``compliance check``::
 
     import compliance
-    report = compliance.check("examples/bundles/lianhua-strong", profile="default")
+    report = compliance.check("examples/bundles/qingshui-strong", profile="default")
     print(report.score, report.grade)
 """
 

@@ -41,12 +41,22 @@ def sample_community(seed: int) -> tuple[Community, Period]:
 
 
 def write_sample(
-    outdir: Path, *, host: Any, seed: int = 1, rows: int = 20_000, quality: str = "good"
+    outdir: Path,
+    *,
+    host: Any,
+    seed: int = 1,
+    rows: int = 20_000,
+    quality: str = "good",
+    community: Community | None = None,
+    qualities: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write a bundle with evidence for every loaded evidence type that has a generator.
 
     :param rows: the table row budget, split between table types by their
         ``sample_rows`` shares.
+    :param community: use this community instead of the seed's synthetic one.
+    :param qualities: per evidence type quality, overriding ``quality`` (to make a
+        community that is strong in some respects and weak in others).
     :returns: the files written.
     """
     if quality not in QUALITIES:
@@ -54,7 +64,12 @@ def write_sample(
     outdir = Path(outdir)
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise UsageError("the output folder exists and is not empty", where=str(outdir))
-    community, period = sample_community(seed)
+    synthetic, period = sample_community(seed)
+    community = community or synthetic
+    qualities = qualities or {}
+    for name in qualities.values():
+        if name not in QUALITIES:
+            raise UsageError(f"quality must be one of {', '.join(QUALITIES)}")
     types = [et for _, et in sorted(host.evidence_types().items()) if et.sample is not None]
     shares = {et.id: max(0.0, et.sample_rows) for et in types}
     total_share = sum(shares.values()) or 1.0
@@ -64,7 +79,11 @@ def write_sample(
     for et in types:
         budget = int(rows * shares[et.id] / total_share) if shares[et.id] else 0
         spec = SampleSpec(
-            community=community, period=period, quality=quality, rows=budget, seed=seed
+            community=community,
+            period=period,
+            quality=qualities.get(et.id, quality),
+            rows=budget,
+            seed=seed,
         )
         rng = random.Random(f"{seed}:{et.id}")
         for rel, content in et.sample(rng, spec):
