@@ -8,6 +8,7 @@ to load) unless ``--allow-errors``. Every error is one line on stderr, never a t
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -49,6 +50,10 @@ def handle_errors(func: F) -> F:
             _fail(exc.line(), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_USAGE)
         except MemoryError:
             _fail("out of memory", EXIT_CHECKER)
         except OSError as exc:

@@ -108,7 +108,7 @@ def _yaml_lines(text: str) -> dict[str, int]:
     """JSON pointer -> 1-based line of each mapping value and sequence item."""
     lines: dict[str, int] = {}
     try:
-        node = yaml.compose(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        node = yaml.compose(text, Loader=_Loader)
     except (yaml.YAMLError, YAMLError, RecursionError):
         return lines
     stack: list[tuple[Any, str]] = [(node, "")]

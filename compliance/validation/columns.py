@@ -1,0 +1,884 @@
+"""Column-wise validation of table rows against a JSON Schema (draft 2020-12) row schema.
+
+Device exports and logs run to millions of rows. Validating them one row at a time with
+``jsonschema`` takes minutes and reports one error per row; here each keyword of each
+column becomes a polars expression evaluated over the whole column at once, so a million
+rows take well under a second, and violations come back as one :class:`Issue` per (column,
+keyword) with a count and the first few row numbers.
+
+What a cell *is*, in JSON terms, depends on the source:
+
+* Text sources (CSV): every cell is text. An empty cell means the key is absent. A
+  non-empty cell is read as the first of the property's declared types it fits, in the
+  order boolean (``true``/``false``, any case), integer (a JSON number with an integral
+  value; leading zeros allowed), number, string. A cell that fits none of them is read as
+  what it naturally looks like, so a non-numeric cell in a ``number`` column is a string
+  and fails ``type`` but not ``minimum``. A property without ``type`` is a string.
+* Typed sources (Parquet, JSON Lines): the column's dtype says what its values are. A
+  null cell means the key is absent, except when the reader supplies *JSON kinds* (the
+  first character of each raw JSON value, see ``json_kinds``): then an explicit ``null``
+  is a JSON null (a ``type`` violation unless the type allows null), and a value the
+  reader had to coerce to text (a column mixing numbers and strings) keeps its real type.
+
+Keywords evaluated column-wise: ``type``, ``enum``, ``const``, ``minimum``, ``maximum``,
+``exclusiveMinimum``, ``exclusiveMaximum``, ``minLength``, ``maxLength`` (in code points),
+``pattern`` (an unanchored search with polars' regex engine; a pattern it cannot compile,
+such as one with look-around or backreferences, is searched with Python's ``re`` once per
+distinct value), ``format`` (date, date-time, time, email, uuid, ipv4), ``required`` and
+``additionalProperties``. Every other keyword of a property (``multipleOf``, ``oneOf``,
+``not``, other formats, ...) is checked by ``jsonschema`` once per *distinct* value of that
+column, and keywords on the row schema itself (``dependentRequired``, ``if``, ...) by
+``jsonschema`` per row: the slow path is only taken for schemas that need it.
+
+The validated frame has each declared column cast to its type: ``integer`` -> Int64,
+``number`` -> Float64, ``boolean`` -> Boolean, ``string`` with ``format: date`` -> Date,
+``string`` with ``format: date-time`` -> Datetime("us") holding **UTC without a time
+zone**: RFC 3339 requires an offset, it is applied to convert to UTC and then dropped, so
+values from files written in different offsets compare correctly (indicators that count
+local days must convert back with the community's zone). Cells that fail any keyword are
+null, so rules never compute on invalid data; columns the schema does not declare are kept
+as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from compliance.evidence.model import Issue
+from compliance.validation.messages import describe, keyword_of
+
+__all__ = ["FILE_COLUMN", "ROW_COLUMN", "ColumnValidator", "ValidationResult"]
+
+ROW_COLUMN = "__row"
+FILE_COLUMN = "__file"
+_RESERVED = frozenset({ROW_COLUMN, FILE_COLUMN})
+
+# What a cell is in JSON terms.
+_ABSENT, _NULL, _BOOL, _INT, _NUM, _STR, _OBJ, _ARR, _OTHER = range(9)
+_TYPE_CODES: dict[str, tuple[int, ...]] = {
+    "null": (_NULL,),
+    "boolean": (_BOOL,),
+    "integer": (_INT,),
+    "number": (_INT, _NUM),
+    "string": (_STR,),
+    "object": (_OBJ,),
+    "array": (_ARR,),
+}
+
+# Keywords that never fail: annotations and structure.
+_IGNORED = frozenset({
+    "title", "description", "default", "examples", "$comment", "deprecated", "readOnly",
+    "writeOnly", "contentMediaType", "contentEncoding", "contentSchema", "$schema", "$id",
+    "$anchor", "$dynamicAnchor", "$defs", "definitions", "$vocabulary",
+})
+_NATIVE = frozenset({
+    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "pattern", "format",
+})
+_NATIVE_FORMATS = frozenset({"date", "date-time", "time", "email", "uuid", "ipv4"})
+_ROOT_NATIVE = frozenset({"properties", "required", "additionalProperties", "patternProperties"})
+
+_TRUE_TEXT = ("true", "True", "TRUE")
+_FALSE_TEXT = ("false", "False", "FALSE")
+_NUMBER_RE = r"^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
+_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATETIME_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+_TIME_RE = (
+    r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_EMAIL_RE = r"^[^@\s]+@[^@\s]+$"
+_UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4_RE = rf"^{_OCTET}(?:\.{_OCTET}){{3}}$"
+_FORMAT_RES = {
+    "date": _DATE_RE,
+    "date-time": _DATETIME_RE,
+    "time": _TIME_RE,
+    "email": _EMAIL_RE,
+    "uuid": _UUID_RE,
+    "ipv4": _IPV4_RE,
+}
+_HELPER_DTYPES: dict[str, pl.DataType] = {
+    "num": pl.Float64(), "int": pl.Int64(), "bool": pl.Boolean(), "txt": pl.String(),
+}
+_TEMPORAL_FORMAT = {pl.Date: "date", pl.Datetime: "date-time", pl.Time: "time"}
+_MAX_REF_DEPTH = 32
+
+
+@dataclass
+class ValidationResult:
+    """What :meth:`ColumnValidator.validate` found.
+
+    ``frame`` holds the typed columns (invalid cells null, undeclared columns unchanged,
+    declared columns missing from the input added as nulls); ``issues`` has one entry per
+    (column, keyword) that failed; ``rows`` is the number of data rows.
+    """
+
+    frame: pl.LazyFrame
+    issues: list[Issue] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class _Plan:
+    """How one column is checked against one subschema."""
+
+    column: str
+    schema: Any  # the subschema as written ($ref included), for jsonschema
+    merged: dict[str, Any]  # the subschema with its $ref chain merged in
+    types: tuple[str, ...] | None
+    native: dict[str, Any]  # keyword -> schema value, checked with polars
+    fallback: frozenset[str]  # keywords checked with jsonschema per distinct value
+    conflicts: frozenset[str] = frozenset()  # keywords both the $ref and its siblings set
+    implied: tuple[str, ...] | None = None  # how to read text cells when `type` is absent
+    required: bool = False
+    forbidden: bool = False  # the subschema is `false`
+    index: int = 0
+
+    def h(self, name: str) -> str:
+        """Name of a helper column private to this plan."""
+        return f"\x00{self.index}:{name}"
+
+
+def _types_of(schema: Mapping[str, Any]) -> tuple[str, ...] | None:
+    value = schema.get("type")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+@functools.lru_cache(maxsize=256)
+def _rust_regex_ok(pattern: str) -> bool:
+    """Whether polars' regex engine accepts ``pattern`` (it lacks look-around, backrefs)."""
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
+_NUMERIC_KEYWORDS = frozenset({
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+})
+_STRING_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "format"})
+
+
+def _implied_types(schema: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """Types an untyped property's keywords suggest, to read its text cells by.
+
+    ``{"enum": [1, 2]}`` on a CSV column means the cell ``1`` is the number 1, not the
+    string "1"; ``{"maxLength": 3}`` means cells are strings.
+    """
+    found: list[str] = []
+    members = list(schema.get("enum", [])) if isinstance(schema.get("enum"), list) else []
+    if "const" in schema:
+        members.append(schema["const"])
+    for member in members:
+        if isinstance(member, bool):
+            found.append("boolean")
+        elif isinstance(member, int | float):
+            found.append("number")
+        elif isinstance(member, str):
+            found.append("string")
+    if _NUMERIC_KEYWORDS & schema.keys():
+        found.append("number")
+    if _STRING_KEYWORDS & schema.keys():
+        found.append("string")
+    return tuple(dict.fromkeys(found)) or None
+
+
+def _jsonable(value: Any) -> Any:
+    """A polars cell as the JSON value jsonschema expects (temporal values as ISO text)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_plain(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
+
+
+class ColumnValidator:
+    """Validates whole tables against one row schema, column by column.
+
+    :param row_schema: a draft 2020-12 object schema: ``properties``, ``required``,
+        ``additionalProperties`` and, for the slow path, any other keyword.
+    :param registry: where ``$ref`` to other schemas resolves (nothing is fetched).
+    :param report_rows: how many offending row numbers each Issue keeps.
+    """
+
+    def __init__(
+        self,
+        row_schema: dict[str, Any],
+        *,
+        registry: Registry[Any] | None = None,
+        report_rows: int = 5,
+    ) -> None:
+        Draft202012Validator.check_schema(row_schema)
+        self.row_schema = row_schema
+        self.report_rows = report_rows
+        resource = Resource.from_contents(row_schema, default_specification=DRAFT202012)
+        base: Registry[Any] = registry if registry is not None else Registry()
+        self._resolver = base.resolver_with_root(resource)
+        self._validator = Draft202012Validator(
+            row_schema, registry=base, format_checker=FormatChecker()
+        )
+        props = row_schema.get("properties", {})
+        self._properties: dict[str, Any] = dict(props) if isinstance(props, dict) else {}
+        self._required: list[str] = [str(r) for r in row_schema.get("required", [])]
+        self._patterns: list[tuple[re.Pattern[str], Any]] = [
+            (re.compile(p), sub) for p, sub in row_schema.get("patternProperties", {}).items()
+        ]
+        self._additional: Any = row_schema.get("additionalProperties", True)
+        root_type = _types_of(row_schema)
+        root_fallback = {
+            k for k in row_schema if k not in _ROOT_NATIVE and k not in _IGNORED and k != "type"
+        }
+        if root_type is not None and "object" not in root_type:
+            root_fallback.add("type")
+        self._root_fallback = frozenset(root_fallback)
+
+    # -- planning -------------------------------------------------------------------------
+
+    def _merge_ref(self, schema: Any, resolver: Any, depth: int) -> tuple[Any, set[str]]:
+        """The subschema with its ``$ref`` chain merged in, and the keywords both define.
+
+        Keywords defined on both sides with different values cannot be checked as one
+        column expression; they go to jsonschema, which applies both.
+        """
+        if isinstance(schema, bool) or not isinstance(schema, dict) or "$ref" not in schema:
+            return schema, set()
+        if depth > _MAX_REF_DEPTH:
+            raise ValueError("row schema: $ref chain too deep")
+        resolved = resolver.lookup(schema["$ref"])
+        target, conflicts = self._merge_ref(resolved.contents, resolved.resolver, depth + 1)
+        own = {k: v for k, v in schema.items() if k != "$ref"}
+        if target is False:
+            return False, set()
+        if target is True or not isinstance(target, dict):
+            return own, conflicts
+        merged = dict(target)
+        for key, value in own.items():
+            if key in merged and merged[key] != value and key not in _IGNORED:
+                conflicts.add(key)
+            else:
+                merged[key] = value
+        return merged, conflicts
+
+    def _plan(self, column: str, schema: Any, *, required: bool, index: int) -> _Plan:
+        merged, conflicts = self._merge_ref(schema, self._resolver, 0)
+        if not isinstance(merged, dict):
+            return _Plan(column, schema, {}, None, {}, frozenset(), required=required,
+                         forbidden=merged is False, index=index)
+        native: dict[str, Any] = {}
+        fallback: set[str] = set(conflicts)
+        for key, value in merged.items():
+            if key in _IGNORED or key in conflicts:
+                continue
+            if key == "format" and value not in _NATIVE_FORMATS:
+                fallback.add(key)
+            elif key in ("enum", "const"):
+                members = value if key == "enum" else [value]
+                if all(_is_plain(m) for m in members):
+                    native[key] = value
+                else:
+                    fallback.add(key)
+            elif key == "pattern" and not _rust_regex_ok(str(value)):
+                fallback.add(key)
+            elif key in _NATIVE:
+                native[key] = value
+            else:
+                fallback.add(key)
+        return _Plan(
+            column, schema, merged, _types_of(merged), native, frozenset(fallback),
+            frozenset(conflicts), _implied_types(merged), required=required, index=index,
+        )
+
+    def _plans(self, columns: list[str]) -> tuple[list[_Plan], list[str]]:
+        """Plans for every column present, and the unexpected columns."""
+        plans: list[_Plan] = []
+        unexpected: list[str] = []
+        for column in columns:
+            subschemas: list[Any] = []
+            if column in self._properties:
+                subschemas.append(self._properties[column])
+            subschemas.extend(sub for rx, sub in self._patterns if rx.search(column))
+            if not subschemas:
+                if self._additional is False:
+                    unexpected.append(column)
+                    continue
+                # True: nothing to check, unless the column is required.
+                subschemas.append(self._additional)
+                if self._additional is True and column not in self._required:
+                    continue
+            for number, sub in enumerate(subschemas):
+                required = number == 0 and column in self._required
+                plans.append(self._plan(column, sub, required=required, index=len(plans)))
+        return plans, unexpected
+
+    # -- reading cells --------------------------------------------------------------------
+
+    def _cells(
+        self, plan: _Plan, dtype: pl.DataType, text: bool, kind: str | None
+    ) -> dict[str, pl.Expr]:
+        """Helper columns saying what each cell is: code, and its value per JSON type."""
+        s = pl.col(plan.column)
+        out: dict[str, pl.Expr] = {}
+        reading = plan.types or plan.implied
+        types = set(reading or ())
+        code: Any
+        if text and dtype == pl.String and kind is None:
+            present = s.is_not_null() & (s != "")
+            looks_num = s.str.contains(_NUMBER_RE)
+            num = pl.when(looks_num).then(s.cast(pl.Float64, strict=False))
+            is_int = looks_num & num.is_finite() & (num.floor() == num)
+            is_bool = s.is_in(_TRUE_TEXT + _FALSE_TEXT)
+            chain: Any = pl.when(~present).then(_ABSENT)
+            if reading is None:
+                code = chain.otherwise(_STR)
+            else:
+                if "boolean" in types:
+                    chain = chain.when(is_bool).then(_BOOL)
+                if types & {"integer", "number"}:
+                    chain = chain.when(is_int).then(_INT)
+                if "number" in types:
+                    chain = chain.when(looks_num).then(_NUM)
+                if "string" in types:
+                    code = chain.otherwise(_STR)
+                else:
+                    code = (
+                        chain.when(is_bool).then(_BOOL).when(is_int).then(_INT)
+                        .when(looks_num).then(_NUM).otherwise(_STR)
+                    )
+            out["code"] = code.cast(pl.UInt8)
+            if types - {"string", "null"}:
+                out["num"] = num
+                out["int"] = pl.when(is_int).then(
+                    pl.coalesce(s.cast(pl.Int64, strict=False), num.cast(pl.Int64, strict=False))
+                )
+                out["bool"] = pl.when(is_bool).then(s.is_in(_TRUE_TEXT))
+            out["txt"] = s
+            return out
+        # Typed columns: the dtype says what the values are.
+        is_null = s.is_null()
+        if dtype == pl.Boolean:
+            code = pl.when(is_null).then(_ABSENT).otherwise(_BOOL)
+            out["bool"] = s
+        elif dtype.is_numeric():
+            as_float = s.cast(pl.Float64)
+            integral = as_float.is_finite() & (as_float.floor() == as_float)
+            code = pl.when(is_null).then(_ABSENT).when(integral).then(_INT).otherwise(_NUM)
+            out["num"] = as_float
+            exact = dtype.is_integer()
+            out["int"] = pl.when(integral).then(
+                (s if exact else as_float).cast(pl.Int64, strict=False))
+        elif dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
+            code = pl.when(is_null).then(_ABSENT).otherwise(_STR)
+            out["txt"] = s.cast(pl.String)
+            if kind is not None:
+                # A column the reader coerced to text: numbers and booleans come back.
+                txt = s.cast(pl.String)
+                looks_num = txt.str.contains(_NUMBER_RE)
+                num = pl.when(looks_num).then(txt.cast(pl.Float64, strict=False))
+                out["num"] = num
+                out["int"] = pl.when(num.is_finite() & (num.floor() == num)).then(
+                    pl.coalesce(txt.cast(pl.Int64, strict=False), num.cast(pl.Int64, strict=False))
+                )
+                out["bool"] = txt == "true"
+        elif isinstance(dtype, pl.Date):
+            code = pl.when(is_null).then(_ABSENT).otherwise(_STR)
+            out["txt"] = s.dt.to_string("%Y-%m-%d")
+        elif isinstance(dtype, pl.Datetime):
+            zone = "%:z" if dtype.time_zone else ""  # type: ignore[attr-defined]
+            code = pl.when(is_null).then(_ABSENT).otherwise(_STR)
+            out["txt"] = s.dt.to_string(f"%Y-%m-%dT%H:%M:%S%.f{zone}")
+        elif isinstance(dtype, pl.Time):
+            code = pl.when(is_null).then(_ABSENT).otherwise(_STR)
+            out["txt"] = s.dt.to_string("%H:%M:%S%.f")
+        elif isinstance(dtype, pl.List | pl.Array):
+            code = pl.when(is_null).then(_ABSENT).otherwise(_ARR)
+        elif isinstance(dtype, pl.Struct):
+            code = pl.when(is_null).then(_ABSENT).otherwise(_OBJ)
+        elif dtype == pl.Null:
+            code = pl.lit(_ABSENT)
+        else:
+            code = pl.when(is_null).then(_ABSENT).otherwise(_OTHER)
+        if kind is not None:
+            k = pl.col(kind)
+            number = (
+                pl.when(out["num"].is_finite() & (out["num"].floor() == out["num"]))
+                .then(_INT).otherwise(_NUM)
+                if "num" in out
+                else pl.lit(_NUM)
+            )
+            code = (
+                pl.when(k.is_null()).then(_ABSENT)
+                .when(k == "n").then(_NULL)
+                .when(k == '"').then(_STR)
+                .when(k.is_in(["t", "f"])).then(_BOOL)
+                .when(k == "{").then(_OBJ)
+                .when(k == "[").then(_ARR)
+                .otherwise(number)
+            )
+        out["code"] = code.cast(pl.UInt8)
+        return out
+
+    def _parsed_temporal(
+        self, plan: _Plan, dtype: pl.DataType, helpers: set[str]
+    ) -> pl.Expr | None:
+        """The typed value of a ``format: date``/``date-time`` column, or None."""
+        fmt = plan.native.get("format")
+        if fmt not in ("date", "date-time") or (plan.types and "string" not in plan.types):
+            return None
+        s = pl.col(plan.column)
+        if isinstance(dtype, pl.Date):
+            return s if fmt == "date" else None
+        if isinstance(dtype, pl.Datetime):
+            if fmt != "date-time":
+                return None
+            if dtype.time_zone:  # type: ignore[attr-defined]
+                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            return s.cast(pl.Datetime("us"))
+        if plan.h("txt") not in helpers:
+            return None
+        txt = pl.col(plan.h("txt"))
+        if fmt == "date":
+            return txt.str.to_date("%Y-%m-%d", strict=False)
+        return (
+            txt.str.replace("t", "T", literal=True)
+            .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False)
+            .dt.replace_time_zone(None)
+        )
+
+    # -- keywords -------------------------------------------------------------------------
+
+    def _masks(
+        self, plan: _Plan, dtype: pl.DataType, has_kind: bool, helpers: set[str]
+    ) -> dict[str, pl.Expr]:
+        """One boolean expression per keyword: True where the cell violates it."""
+        code = pl.col(plan.h("code"))
+        present = code != _ABSENT
+
+        def col(name: str) -> pl.Expr:
+            if plan.h(name) in helpers:
+                return pl.col(plan.h(name))
+            return pl.lit(None, dtype=_HELPER_DTYPES[name])
+
+        num, txt = col("num"), col("txt")
+        is_number = code.is_in([_INT, _NUM])
+        is_string = code == _STR
+        masks: dict[str, pl.Expr] = {}
+        if plan.forbidden:
+            return {"false": present}
+        if plan.required:
+            null_ok = plan.types is not None and "null" in plan.types and not has_kind
+            if not null_ok:
+                masks["required"] = ~present
+        for key, value in plan.native.items():
+            if key == "type":
+                allowed = sorted({c for t in plan.types or () for c in _TYPE_CODES.get(t, ())})
+                masks[key] = present & ~code.is_in(allowed)
+            elif key in ("enum", "const"):
+                masks[key] = present & ~self._member(value if key == "enum" else [value],
+                                                     code, num, txt, col("bool"))
+            elif key == "minimum":
+                masks[key] = is_number & (num < value)
+            elif key == "maximum":
+                masks[key] = is_number & (num > value)
+            elif key == "exclusiveMinimum":
+                masks[key] = is_number & (num <= value)
+            elif key == "exclusiveMaximum":
+                masks[key] = is_number & (num >= value)
+            elif key == "pattern":
+                masks[key] = is_string & ~txt.str.contains(str(value))
+            elif key == "minLength":
+                masks[key] = is_string & (txt.str.len_chars() < value)
+            elif key == "maxLength":
+                masks[key] = is_string & (txt.str.len_chars() > value)
+            elif key == "format":
+                temporal = next(
+                    (f for t, f in _TEMPORAL_FORMAT.items() if isinstance(dtype, t)), None
+                )
+                if temporal is not None:
+                    ok: pl.Expr = pl.lit(temporal == value)
+                    if temporal != value:
+                        ok = txt.str.contains(_FORMAT_RES[value])
+                else:
+                    ok = txt.str.contains(_FORMAT_RES[value])
+                    parsed = plan.h("parsed")
+                    if parsed in helpers and value in ("date", "date-time"):
+                        ok = ok & pl.col(parsed).is_not_null()
+                masks[key] = is_string & ~ok
+        return {k: m.fill_null(False) for k, m in masks.items()}
+
+    @staticmethod
+    def _member(
+        members: list[Any], code: pl.Expr, num: pl.Expr, txt: pl.Expr, boo: pl.Expr
+    ) -> pl.Expr:
+        """True where the cell equals one of ``members`` (JSON equality: 1 == 1.0)."""
+        strings = [m for m in members if isinstance(m, str)]
+        numbers = [float(m) for m in members if isinstance(m, int | float)
+                   and not isinstance(m, bool)]
+        hit: pl.Expr = pl.lit(False)
+        if strings:
+            hit = hit | ((code == _STR) & txt.is_in(strings))
+        if numbers:
+            hit = hit | (code.is_in([_INT, _NUM]) & num.is_in(numbers))
+        for flag in {m for m in members if isinstance(m, bool)}:
+            hit = hit | ((code == _BOOL) & (boo == flag))
+        if any(m is None for m in members):
+            hit = hit | (code == _NULL)
+        return hit.fill_null(False)
+
+    # -- the slow path ----------------------------------------------------------------------
+
+    @staticmethod
+    def _py_value(code: int, num: Any, integer: Any, boo: Any, txt: Any, raw: Any) -> Any:
+        """The JSON value a cell stands for, for jsonschema."""
+        if code == _NULL:
+            return None
+        if code == _BOOL:
+            return boo
+        if code == _INT:
+            return integer if integer is not None else int(num)
+        if code == _NUM:
+            return num
+        if code == _STR:
+            return txt
+        if isinstance(raw, str) and code in (_OBJ, _ARR):
+            try:
+                return json.loads(raw)
+            except ValueError:
+                return raw
+        return _jsonable(raw)
+
+    def _fallback_masks(
+        self, plan: _Plan, mat: pl.DataFrame, kind: str | None, helpers: set[str]
+    ) -> dict[str, pl.Series]:
+        """Keywords polars cannot evaluate, checked once per distinct value of the column."""
+        height = mat.height
+        code = pl.col(plan.h("code"))
+        masks: dict[str, pl.Series] = {}
+        rest = set(plan.fallback)
+        if "pattern" in rest and "pattern" not in plan.conflicts and plan.h("txt") in helpers:
+            # Python's re, as jsonschema uses, on each distinct string once.
+            rest.discard("pattern")
+            rx = re.compile(str(plan.merged["pattern"]))
+            distinct = (
+                mat.lazy().filter(code == _STR).select(pl.col(plan.h("txt")).unique())
+                .collect().to_series().to_list()
+            )
+            bad = [v for v in distinct if v is not None and not rx.search(v)]
+            masks["pattern"] = mat.select(
+                ((code == _STR) & pl.col(plan.h("txt")).is_in(bad)).fill_null(False)
+            ).to_series()
+        if not rest:
+            return masks
+        keys = [plan.column] + ([kind] if kind else [])
+        names = ("code", "num", "int", "bool", "txt")
+        firsts = [
+            (pl.col(plan.h(n)) if plan.h(n) in helpers else pl.lit(None)).first().alias(n)
+            for n in names
+        ]
+        groups = (
+            mat.lazy().with_row_index("\x00i").filter(code != _ABSENT)
+            .group_by(keys).agg(*firsts, pl.col(plan.column).first().alias("\x00raw"),
+                                pl.col("\x00i"))
+            .collect()
+        )
+        validator = self._validator.evolve(schema=plan.schema)
+        failing: dict[str, list[int]] = {}
+        for row in groups.iter_rows(named=True):
+            value = self._py_value(row["code"], row["num"], row["int"], row["bool"],
+                                   row["txt"], row["\x00raw"])
+            seen: set[str] = set()
+            for error in validator.iter_errors(value):
+                keyword = next((str(p) for p in error.relative_schema_path if p != "$ref"),
+                               keyword_of(error))
+                if keyword in rest and keyword not in seen:
+                    seen.add(keyword)
+                    failing.setdefault(keyword, []).extend(row["\x00i"])
+        for keyword, indexes in failing.items():
+            masks[keyword] = pl.Series(keyword, [False] * height, dtype=pl.Boolean).scatter(
+                indexes, True
+            )
+        return masks
+
+    def _row_fallback(
+        self, plans: list[_Plan], mat: pl.DataFrame, columns: list[str], text: bool,
+        kinds: Mapping[str, str], helpers: set[str],
+    ) -> dict[str, list[int]]:
+        """Row-schema keywords (``dependentRequired``, ``if``...) checked row by row."""
+        first: dict[str, _Plan] = {}
+        for plan in plans:
+            first.setdefault(plan.column, plan)
+        exprs: list[pl.Expr] = []
+        for column in columns:
+            found = first.get(column)
+            if found is None:
+                exprs.append(pl.col(column).alias(f"raw:{column}"))
+                continue
+            for n in ("code", "num", "int", "bool", "txt"):
+                name = found.h(n)
+                exprs.append((pl.col(name) if name in helpers else pl.lit(None)).alias(
+                    f"{n}:{column}"))
+            exprs.append(pl.col(column).alias(f"raw:{column}"))
+        if self._root_fallback & {"unevaluatedProperties", "unevaluatedItems"}:
+            # what is "unevaluated" depends on the rest of the schema
+            validator = self._validator
+        else:
+            validator = self._validator.evolve(
+                schema={k: self.row_schema[k] for k in self._root_fallback})
+        failing: dict[str, list[int]] = {}
+        for index, row in enumerate(mat.select(exprs).iter_rows(named=True)):
+            instance: dict[str, Any] = {}
+            for column in columns:
+                raw = row[f"raw:{column}"]
+                if column in first:
+                    code = row[f"code:{column}"]
+                    if code == _ABSENT:
+                        continue
+                    instance[column] = self._py_value(
+                        code, row[f"num:{column}"], row[f"int:{column}"],
+                        row[f"bool:{column}"], row[f"txt:{column}"], raw)
+                elif raw is not None and not (text and raw == ""):
+                    instance[column] = _jsonable(raw)
+            seen: set[str] = set()
+            for error in validator.iter_errors(instance):
+                keyword = str(error.relative_schema_path[0]) if error.relative_schema_path \
+                    else keyword_of(error)
+                if keyword in self._root_fallback and keyword not in seen:
+                    seen.add(keyword)
+                    failing.setdefault(keyword, []).append(index)
+        return failing
+
+    # -- output ---------------------------------------------------------------------------
+
+    def _typed(self, plan: _Plan, dtype: pl.DataType, text: bool, helpers: set[str]) -> pl.Expr:
+        """The declared column cast to its type (before invalid cells are nulled)."""
+        s = pl.col(plan.column)
+        code = pl.col(plan.h("code"))
+        kinds = set(plan.types or ()) - {"null"}
+        parsed = plan.h("parsed")
+        if parsed in helpers:
+            return pl.col(parsed)
+        if kinds == {"integer"} and plan.h("int") in helpers:
+            return pl.when(code == _INT).then(pl.col(plan.h("int"))).cast(pl.Int64)
+        if kinds and kinds <= {"integer", "number"} and plan.h("num") in helpers:
+            return pl.when(code.is_in([_INT, _NUM])).then(pl.col(plan.h("num")))
+        if kinds == {"boolean"} and plan.h("bool") in helpers:
+            return pl.when(code == _BOOL).then(pl.col(plan.h("bool"))).cast(pl.Boolean)
+        if text and dtype == pl.String:
+            return pl.when(s != "").then(s)
+        return s
+
+    # -- entry point ----------------------------------------------------------------------
+
+    def validate(
+        self,
+        frame: pl.LazyFrame | pl.DataFrame,
+        *,
+        path: str,
+        source_is_text: bool,
+        json_kinds: Mapping[str, str] | None = None,
+    ) -> ValidationResult:
+        """Check every column of ``frame`` and return it typed, with the issues found.
+
+        :param path: bundle path of the file, for the issues.
+        :param source_is_text: cells are text to parse (CSV) rather than typed values.
+        :param json_kinds: property name -> name of a column in ``frame`` holding the first
+            character of each cell's raw JSON value (``n``, ``"``, ``t``, ``{``, a digit...;
+            null when the key is absent). Those columns are dropped from the result.
+        Row numbers come from a ``__row`` column when the frame has one, else the
+        1-based position.
+        """
+        df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        kinds = dict(json_kinds or {})
+        kind_columns = set(kinds.values())
+        columns = [c for c in df.columns if c not in kind_columns and c not in _RESERVED]
+        schema = df.schema
+        issues: list[Issue] = []
+        for name in self._required:
+            if name not in schema:
+                issues.append(Issue(path=path, keyword="required", column=name, fatal=True,
+                                    message=f"required column '{name}' is missing"))
+        plans, unexpected = self._plans(columns)
+
+        helpers_exprs: list[pl.Expr] = []
+        for plan in plans:
+            kind = kinds.get(plan.column)
+            if kind is not None and kind not in schema:
+                kind = None
+            for name, expr in self._cells(plan, schema[plan.column], source_is_text,
+                                          kind).items():
+                helpers_exprs.append(expr.alias(plan.h(name)))
+        helpers = {e.meta.output_name() for e in helpers_exprs}
+        parsed_exprs: list[pl.Expr] = []
+        for plan in plans:
+            parsed = self._parsed_temporal(plan, schema[plan.column], helpers)
+            if parsed is not None:
+                parsed_exprs.append(parsed.alias(plan.h("parsed")))
+        helpers |= {e.meta.output_name() for e in parsed_exprs}
+
+        mask_exprs: list[pl.Expr] = []
+        mask_of: list[tuple[_Plan, str, str]] = []  # plan, keyword, mask column
+        for plan in plans:
+            has_kind = kinds.get(plan.column) in schema
+            for keyword, expr in self._masks(plan, schema[plan.column], has_kind,
+                                             helpers).items():
+                name = plan.h(f"bad:{keyword}")
+                mask_exprs.append(expr.alias(name))
+                mask_of.append((plan, keyword, name))
+        for column in unexpected:
+            name = f"\x00extra:{column}"
+            present = pl.col(column).is_not_null()
+            if kinds.get(column) in schema:
+                present = pl.col(kinds[column]).is_not_null()
+            elif source_is_text and schema[column] == pl.String:
+                present = present & (pl.col(column) != "")
+            mask_exprs.append(present.alias(name))
+
+        lazy = df.lazy()
+        if helpers_exprs:
+            lazy = lazy.with_columns(helpers_exprs)
+        if parsed_exprs:
+            lazy = lazy.with_columns(parsed_exprs)
+        if mask_exprs:
+            lazy = lazy.with_columns(mask_exprs)
+        mat = lazy.collect()
+
+        extra_masks: list[pl.Series] = []
+        for plan in plans:
+            if not plan.fallback:
+                continue
+            kind = kinds.get(plan.column) if kinds.get(plan.column) in schema else None
+            for keyword, series in self._fallback_masks(plan, mat, kind, helpers).items():
+                name = plan.h(f"bad:{keyword}")
+                extra_masks.append(series.alias(name))
+                mask_of.append((plan, keyword, name))
+        if extra_masks:
+            mat = mat.with_columns(extra_masks)
+
+        mask_of.sort(key=lambda item: item[0].index)  # issues in column order
+        rownum = (
+            pl.col(ROW_COLUMN).cast(pl.Int64) if ROW_COLUMN in schema
+            else pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+        )
+        report: list[tuple[str | None, str, str, str]] = [
+            (plan.column, keyword, name, self._message(plan, keyword, has_kind=kinds.get(
+                plan.column) in schema))
+            for plan, keyword, name in mask_of
+        ]
+        report += [
+            (column, "additionalProperties", f"\x00extra:{column}",
+             f"unexpected column '{column}' is not allowed by the schema")
+            for column in unexpected
+        ]
+        if report:
+            stats = mat.select(
+                [e for i, (_, _, name, _) in enumerate(report) for e in (
+                    pl.col(name).sum().alias(f"n{i}"),
+                    rownum.filter(pl.col(name)).head(self.report_rows).implode().alias(f"r{i}"),
+                )]
+            ).row(0, named=True)
+            for i, (where, keyword, _, message) in enumerate(report):
+                count = int(stats[f"n{i}"] or 0)
+                if count:
+                    issues.append(Issue(path=path, keyword=keyword, message=message,
+                                        column=where, rows=tuple(stats[f"r{i}"]), count=count))
+
+        if self._root_fallback and mat.height:
+            failing = self._row_fallback(plans, mat, columns, source_is_text, kinds, helpers)
+            numbers = mat.select(rownum.alias("n")).to_series()
+            for keyword, indexes in failing.items():
+                issues.append(Issue(
+                    path=path, keyword=keyword,
+                    message=f"row {describe(keyword, self.row_schema.get(keyword))}",
+                    rows=tuple(int(numbers[i]) for i in indexes[: self.report_rows]),
+                    count=len(indexes),
+                ))
+
+        out = self._output(plans, mat, df, schema, columns, source_is_text, helpers, mask_of)
+        return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height)
+
+    def _message(self, plan: _Plan, keyword: str, *, has_kind: bool) -> str:
+        if keyword == "required":
+            if has_kind:
+                return f"required column '{plan.column}' is missing from some rows"
+            return f"required column '{plan.column}' is empty"
+        if keyword == "false":
+            return f"column '{plan.column}' is not allowed by the schema"
+        if keyword in plan.conflicts:
+            return f"column '{plan.column}' fails one of its '{keyword}' constraints"
+        return f"column '{plan.column}' {describe(keyword, plan.merged.get(keyword))}"
+
+    def _output(
+        self, plans: list[_Plan], mat: pl.DataFrame, df: pl.DataFrame, schema: pl.Schema,
+        columns: list[str], text: bool, helpers: set[str], mask_of: list[tuple[_Plan, str, str]],
+    ) -> pl.DataFrame:
+        """Typed declared columns with failing cells nulled; other columns as they were."""
+        first: dict[str, _Plan] = {}
+        for plan in plans:
+            first.setdefault(plan.column, plan)
+        bad: dict[str, list[str]] = {}
+        for plan, _keyword, name in mask_of:
+            bad.setdefault(plan.column, []).append(name)
+        exprs: list[pl.Expr] = []
+        for column in df.columns:
+            if column not in columns and column not in _RESERVED:
+                continue  # JSON kind helper columns
+            found = first.get(column)
+            if found is None:
+                if text and schema[column] == pl.String:
+                    exprs.append(pl.when(pl.col(column) != "").then(pl.col(column)).alias(column))
+                else:
+                    exprs.append(pl.col(column))
+                continue
+            typed = self._typed(found, schema[column], text, helpers)
+            if bad.get(column):
+                typed = pl.when(pl.any_horizontal([pl.col(n) for n in bad[column]])).then(
+                    None).otherwise(typed)
+            exprs.append(typed.alias(column))
+        for name in self._properties:
+            if name not in schema:
+                plan = self._plan(name, self._properties[name], required=False, index=-1)
+                exprs.append(pl.lit(None, dtype=self._declared_dtype(plan)).alias(name))
+        return mat.select(exprs)
+
+    @staticmethod
+    def _declared_dtype(plan: _Plan) -> pl.DataType:
+        kinds = set(plan.types or ()) - {"null"}
+        fmt = plan.native.get("format")
+        if kinds == {"integer"}:
+            return pl.Int64()
+        if kinds and kinds <= {"integer", "number"}:
+            return pl.Float64()
+        if kinds == {"boolean"}:
+            return pl.Boolean()
+        if kinds <= {"string"} and fmt == "date":
+            return pl.Date()
+        if kinds <= {"string"} and fmt == "date-time":
+            return pl.Datetime("us")
+        return pl.String()

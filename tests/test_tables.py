@@ -1,0 +1,302 @@
+"""Reading tables: CSV, JSON Lines and Parquet; stacking files; unreadable input as Issues."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from compliance.evidence.hashing import file_digest, file_sha256
+from compliance.evidence.model import Issue, Table
+from compliance.evidence.tables import read_table
+
+SECRET = "张三13800138000"  # personal data: must never appear in a message
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "device": {"type": "string", "pattern": "^D-[0-9]{3}$"},
+        "at": {"type": "string", "format": "date-time"},
+        "temp": {"type": "number", "minimum": -40, "maximum": 100},
+        "ok": {"type": "boolean"},
+        "note": {"type": "string"},
+    },
+    "required": ["device", "at"],
+}
+
+
+def write(folder: Path, name: str, content: str | bytes) -> tuple[str, Path]:
+    path = folder / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return name, path
+
+
+def read(*files: tuple[str, Path], schema: dict[str, Any] | None = None, **kw: Any) -> Table:
+    return read_table(list(files), type_id="device_log", row_schema=schema or SCHEMA, **kw)
+
+
+def only(table: Table, keyword: str) -> Issue:
+    found = [i for i in table.issues if i.keyword == keyword]
+    assert len(found) == 1, table.issues
+    return found[0]
+
+
+def assert_no_secret(table: Table) -> None:
+    for issue in table.issues:
+        assert SECRET not in issue.message
+        assert "13800138000" not in issue.message
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+
+def test_csv_is_typed_numbered_and_hashed(tmp_path: Path) -> None:
+    content = (
+        "device,at,temp,ok,extra\n"
+        "D-001,2024-01-01T08:00:00+08:00,21.5,true,x\n"
+        'D-002,2024-01-01T09:00:00+08:00,150,false,"a, b"\n'
+        "bad,2024-01-01T10:00:00Z,,,\n"
+    )
+    entry = write(tmp_path, "log.csv", content)
+    table = read(entry)
+    assert table.usable
+    assert table.type == "device_log"
+    assert table.paths == ["log.csv"]
+    assert table.rows == 3
+    assert table.sha256["log.csv"] == hashlib.sha256(content.encode()).hexdigest()
+    assert table.sizes["log.csv"] == len(content.encode())
+    assert {(i.column, i.keyword, i.rows) for i in table.issues} == {
+        ("temp", "maximum", (2,)), ("device", "pattern", (3,))}
+    assert table.frame is not None
+    frame = table.frame.collect()
+    assert frame.columns == ["device", "at", "temp", "ok", "extra", "note", "__file", "__row"]
+    assert frame["at"].to_list() == [dt.datetime(2024, 1, 1, 0), dt.datetime(2024, 1, 1, 1),
+                                     dt.datetime(2024, 1, 1, 10)]
+    assert frame["temp"].to_list() == [21.5, None, None]
+    assert frame["ok"].to_list() == [True, False, None]
+    assert frame["extra"].to_list() == ["x", "a, b", None]
+    assert frame["__row"].to_list() == [1, 2, 3]
+    assert frame["__file"].to_list() == ["log.csv"] * 3
+
+
+def test_several_files_are_stacked_diagonally(tmp_path: Path) -> None:
+    first = write(tmp_path, "a.csv", "device,at,temp\nD-001,2024-01-01T00:00:00Z,1\n")
+    second = write(tmp_path, "b.csv",
+                   "at,device,note\n2024-01-02T00:00:00Z,D-002,n\n2024-01-03T00:00:00Z,D-003,\n")
+    table = read(first, second)
+    assert table.usable and table.rows == 3
+    assert table.frame is not None
+    frame = table.frame.collect()
+    assert frame["device"].to_list() == ["D-001", "D-002", "D-003"]
+    assert frame["temp"].to_list() == [1.0, None, None]
+    assert frame["__file"].to_list() == ["a.csv", "b.csv", "b.csv"]
+    assert frame["__row"].to_list() == [1, 1, 2]
+    assert set(table.sha256) == {"a.csv", "b.csv"}
+
+
+def test_blank_lines_are_skipped_but_rows_keep_their_numbers(tmp_path: Path) -> None:
+    entry = write(tmp_path, "a.csv", "device,at\r\nD-001,2024-01-01T00:00:00Z\r\n\r\n"
+                                     "x,2024-01-01T00:00:00Z\r\n\r\n")
+    table = read(entry)
+    assert table.rows == 2
+    assert only(table, "pattern").rows == (3,)
+
+
+def test_header_names_are_trimmed(tmp_path: Path) -> None:
+    entry = write(tmp_path, "a.csv", "\ufeff device , at\nD-001,2024-01-01T00:00:00Z\n")
+    table = read(entry)
+    assert table.usable, table.issues
+
+
+@pytest.mark.parametrize(("content", "expected_rows"), [
+    (f"device,at,note\nD-001,2024-01-01T00:00:00Z,a\n{SECRET},x\n", (3,)),  # short row
+    (f"device,at\nD-001,2024-01-01T00:00:00Z\nD-2,{SECRET},x\nD-3,1,2\n", (3, 4)),  # long
+    (f'device,at,note\nD-1,"2024\n01",x\nD-2,{SECRET}\n', (4,)),  # quoted line break
+])
+def test_wrong_field_count_is_fatal_with_line_numbers(tmp_path: Path, content: str,
+                                                      expected_rows: tuple[int, ...]) -> None:
+    table = read(write(tmp_path, "a.csv", content))
+    issue = only(table, "parse")
+    assert issue.fatal
+    assert issue.rows == expected_rows
+    assert "number of fields" in issue.message
+    assert not table.usable and table.frame is None
+    assert_no_secret(table)
+
+
+@pytest.mark.parametrize("width", [3, 300])
+def test_field_count_check_for_narrow_and_wide_files(tmp_path: Path, width: int) -> None:
+    header = ",".join(["device", "at"] + [f"c{i}" for i in range(width - 2)])
+    good = ",".join(["D-001", "2024-01-01T00:00:00Z"] + ['"a,b"'] * (width - 2))
+    short = ",".join(["D-002", "2024-01-01T00:00:00Z"] + ['"a,b"'] * (width - 3))
+    table = read(write(tmp_path, "a.csv", f"{header}\n{good}\n{good}\n{short}\n"))
+    assert only(table, "parse").rows == (4,)
+    table = read(write(tmp_path, "b.csv", f"{header}\n{good}\n"))
+    assert table.usable and table.rows == 1
+
+
+def test_control_characters_in_fields_do_not_break_the_field_check(tmp_path: Path) -> None:
+    entry = write(tmp_path, "a.csv", "device,at,note\nD-001,2024-01-01T00:00:00Z,a\x1fb\n")
+    table = read(entry)
+    assert table.usable and table.rows == 1, table.issues
+    bad = write(tmp_path, "b.csv", "device,at,note\nD-001,2024-01-01T00:00:00Z,a\x1fb\nD-2\n")
+    assert only(read(bad), "parse").rows == (3,)
+
+
+def test_bad_quoting_is_fatal_without_content(tmp_path: Path) -> None:
+    table = read(write(tmp_path, "a.csv", f'device,at\nD-1,"{SECRET}\nD-2,x\n'))
+    issue = only(table, "parse")
+    assert issue.fatal
+    assert "\n" not in issue.message
+    assert_no_secret(table)
+
+
+def test_non_utf8_csv_is_an_encoding_issue(tmp_path: Path) -> None:
+    data = "device,at\nD-001,2024-01-01T00:00:00Z\n张三,x\n".encode("gbk")
+    table = read(write(tmp_path, "a.csv", data))
+    issue = only(table, "encoding")
+    assert issue.fatal and issue.rows == (3,)
+    assert table.sha256["a.csv"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("content", ["", "\n\n"])
+def test_empty_csv_is_fatal(tmp_path: Path, content: str) -> None:
+    table = read(write(tmp_path, "a.csv", content))
+    assert only(table, "parse").fatal
+
+
+def test_header_only_csv_is_an_empty_usable_table(tmp_path: Path) -> None:
+    table = read(write(tmp_path, "a.csv", "device,at\n"))
+    assert table.usable and table.rows == 0
+    assert table.frame is not None
+    assert table.frame.collect().height == 0
+
+
+def test_duplicate_header_is_fatal(tmp_path: Path) -> None:
+    table = read(write(tmp_path, "a.csv", "device,at,device\n1,2,3\n"))
+    assert "repeats" in only(table, "parse").message
+
+
+def test_missing_required_column_makes_the_file_unusable(tmp_path: Path) -> None:
+    good = write(tmp_path, "a.csv", "device,at\nD-001,2024-01-01T00:00:00Z\n")
+    bad = write(tmp_path, "b.csv", "device\nD-002\n")
+    table = read(good, bad)
+    issue = only(table, "required")
+    assert issue.fatal and issue.column == "at" and issue.path == "b.csv"
+    assert not table.usable
+    assert table.frame is not None and table.rows == 1  # the good file is still there
+
+
+def test_max_rows_truncates_with_a_limit_issue(tmp_path: Path) -> None:
+    rows = "".join(f"D-{i:03d},2024-01-01T00:00:00Z\n" for i in range(10))
+    first = write(tmp_path, "a.csv", "device,at\n" + rows)
+    second = write(tmp_path, "b.csv", "device,at\n" + rows)
+    table = read(first, second, max_rows=15)
+    assert table.rows == 15
+    limit = only(table, "limit")
+    assert not limit.fatal and limit.path == "b.csv"
+
+
+def test_unsupported_extension_and_missing_file(tmp_path: Path) -> None:
+    table = read(write(tmp_path, "a.xlsx", b"PK"), ("gone.csv", tmp_path / "gone.csv"))
+    messages = [i.message for i in table.issues]
+    assert any("unsupported" in m for m in messages)
+    assert any("cannot be opened" in m for m in messages)
+    assert table.frame is None
+
+
+# -- JSON Lines ---------------------------------------------------------------------------
+
+
+def test_jsonl_tells_explicit_null_from_absent(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"},
+                                               "m": {"type": ["integer", "null"]}},
+              "required": ["m"]}
+    content = '{"n": 1, "m": 1}\n\n{"n": null, "m": null}\n{"n": 2}\n'
+    table = read(write(tmp_path, "a.jsonl", content), schema=schema)
+    issues = {(i.column, i.keyword): i.rows for i in table.issues}
+    assert issues == {("n", "type"): (3,), ("m", "required"): (4,)}  # rows are line numbers
+    assert table.frame is not None
+    assert table.frame.collect()["__row"].to_list() == [1, 3, 4]
+
+
+def test_jsonl_mixed_types_keep_their_json_type(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"v": {"type": "number"}}}
+    content = '{"v": 1.5}\n{"v": "2"}\n{"v": 3}\n{"v": {"k": "x"}}\n'
+    table = read(write(tmp_path, "a.ndjson", content), schema=schema)
+    issue = only(table, "type")
+    assert issue.rows == (2, 4)
+    assert table.frame is not None
+    assert table.frame.collect()["v"].to_list() == [1.5, None, 3.0, None]
+
+
+def test_jsonl_with_conflicting_types_polars_refuses(tmp_path: Path) -> None:
+    schema = {"type": "object", "properties": {"v": {"type": "boolean"},
+                                               "w": {"type": "array"}}}
+    content = '{"v": true, "w": [1]}\n{"v": 1, "w": {"a": 1}}\n{"v": false, "w": []}\n'
+    table = read(write(tmp_path, "a.jsonl", content), schema=schema)
+    issues = {(i.column, i.keyword): i.rows for i in table.issues}
+    assert issues == {("v", "type"): (2,), ("w", "type"): (2,)}
+    assert table.frame is not None
+    assert table.frame.collect()["v"].to_list() == [True, None, False]
+
+
+@pytest.mark.parametrize(("content", "text"), [
+    (f'{{"device": "D-001"}}\n{{"device": "{SECRET}"\n', "not valid JSON"),
+    (f'{{"device": "D-001"}}\n["{SECRET}"]\n', "not a JSON object"),
+    ('{"v": NaN}\n', "not valid JSON"),
+])
+def test_bad_jsonl_lines_are_fatal_with_line_numbers(tmp_path: Path, content: str,
+                                                     text: str) -> None:
+    table = read(write(tmp_path, "a.jsonl", content))
+    issue = only(table, "parse")
+    assert issue.fatal and text in issue.message
+    assert issue.rows == ((2,) if content.count("\n") == 2 else (1,))
+    assert_no_secret(table)
+
+
+# -- Parquet ------------------------------------------------------------------------------
+
+
+def test_parquet_is_validated_on_its_dtypes(tmp_path: Path) -> None:
+    path = tmp_path / "a.parquet"
+    pl.DataFrame({
+        "device": ["D-001", "nope"],
+        "at": [dt.datetime(2024, 1, 1, 8), dt.datetime(2024, 1, 1, 9)],
+        "temp": [20, 200],
+    }).with_columns(pl.col("at").dt.replace_time_zone("Asia/Shanghai")).write_parquet(path)
+    table = read(("a.parquet", path))
+    assert {(i.column, i.keyword, i.rows) for i in table.issues} == {
+        ("device", "pattern", (2,)), ("temp", "maximum", (2,))}
+    assert table.frame is not None
+    frame = table.frame.collect()
+    assert frame["at"].to_list() == [dt.datetime(2024, 1, 1, 0), dt.datetime(2024, 1, 1, 1)]
+    assert frame["temp"].to_list() == [20.0, None]
+    assert frame["__row"].to_list() == [1, 2]
+
+
+def test_corrupt_parquet_is_fatal(tmp_path: Path) -> None:
+    table = read(write(tmp_path, "a.parquet", b"PAR1" + SECRET.encode() + b"PAR1"))
+    assert only(table, "parse").fatal
+    assert_no_secret(table)
+
+
+# -- hashing ------------------------------------------------------------------------------
+
+
+def test_hashing_streams_and_observes_every_chunk(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 9000  # > 2 chunks of 1 MiB
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    seen: list[int] = []
+    digest, size = file_digest(path, observe=lambda chunk: seen.append(len(chunk)))
+    assert digest == hashlib.sha256(data).hexdigest() == file_sha256(path)
+    assert size == len(data) == sum(seen)
+    assert len(seen) == 3
