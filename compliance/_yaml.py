@@ -50,7 +50,7 @@ _Loader.yaml_implicit_resolvers = {
 def safe_load(text: str) -> Any:
     """Parse YAML text into plain data, raising :class:`YAMLError` with a line number."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except YAMLError:
         raise
     except yaml.MarkedYAMLError as exc:

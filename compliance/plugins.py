@@ -14,12 +14,15 @@ import importlib.metadata as md
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from compliance import hookspecs
 from compliance.hookspecs import PROJECT_NAME
+
+if TYPE_CHECKING:
+    from compliance.indicator import Indicator
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -75,7 +78,7 @@ class PluginError:
 class IndicatorEntry:
     """An indicator class with the plugin that contributed it."""
 
-    cls: type
+    cls: type[Indicator]
     plugin: str
     version: str | None
     replaced: str | None = None  # "<code> from plugin X" when it replaced another
@@ -237,7 +240,7 @@ class PluginHost:
                 else:
                     c.evidence_types[et.id] = et
                     c.evidence_owner[et.id] = plugin
-        deferred: list[tuple[str, type]] = []
+        deferred: list[tuple[str, type[Indicator]]] = []
         for plugin, items in self._call_each("compliance_indicators"):
             for cls in items:
                 if not (isinstance(cls, type) and issubclass(cls, Indicator)):
@@ -263,7 +266,7 @@ class PluginHost:
                     continue
                 c.indicators[cls.code] = IndicatorEntry(cls, plugin, self._version(plugin, cls))
         for plugin, cls in deferred:
-            target = cls.replaces
+            target = cls.replaces or cls.code
             old = c.indicators.get(target)
             if old is None:
                 self.errors.append(
@@ -288,7 +291,7 @@ class PluginHost:
                 c.renderers.setdefault(renderer.name, renderer)
         return c
 
-    def _version(self, plugin: str, cls: type) -> str | None:
+    def _version(self, plugin: str, cls: type[Indicator]) -> str | None:
         info = self.infos.get(plugin)
         dist_version = info.version if info else None
         own = getattr(cls, "version", None)

@@ -78,7 +78,7 @@ class Profile:
 
     def enabled(self, code: str) -> bool:
         spec = self.indicators.get(code)
-        return bool(spec) and spec.get("enabled", True)
+        return spec is not None and bool(spec.get("enabled", True))
 
     def dimension_weight(self, dimension: str) -> float:
         spec = self.dimensions.get(dimension)

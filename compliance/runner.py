@@ -108,8 +108,8 @@ def check(
         resolution = resolve_evidence(opened)
         manifest_issues = _manifest_issues(opened, resolution, types)
         declared: dict[str, list[str]] = {}
-        for entry in opened.manifest.evidence:
-            declared.setdefault(entry.type, []).append(entry.path)
+        for item in opened.manifest.evidence:
+            declared.setdefault(item.type, []).append(item.path)
         store = EvidenceStore(opened, types, registry, resolution.files, declared)
         wanted = set(only) if only is not None else None
         if wanted is not None and (unknown := sorted(wanted - set(entries))):
@@ -129,8 +129,8 @@ def check(
             return verdict
 
         if jobs == 1 or total <= 1:
-            for entry in selected:
-                verdicts.append(run(entry))
+            for chosen in selected:
+                verdicts.append(run(chosen))
                 if on_verdict:
                     on_verdict(verdicts[-1], len(verdicts), total)
         else:

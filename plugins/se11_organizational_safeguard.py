@@ -208,8 +208,7 @@ class OrganizationalSafeguard(Indicator):
             )
         for index in undefined[:_MAX_LISTED]:
             ctx.finding(
-                f"member at /members/{index} has no role or fewer than {min_duties} written "
-                "duties",
+                f"member at /members/{index} has no role or fewer than {min_duties} written duties",
                 at=ctx.at(record, pointer=f"/members/{index}"),
                 fix="Write down what the member is responsible for (duties) and their role.",
             )

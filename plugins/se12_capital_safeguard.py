@@ -411,8 +411,7 @@ class CapitalSafeguard(Indicator):
                 continue
             ctx.finding(
                 f"{year} {category}: the ledger books {booked:,.2f} in the period but the "
-                f"budget reports {planned:,.2f} spent"
-                + ("" if whole else " for the whole year"),
+                f"budget reports {planned:,.2f} spent" + ("" if whole else " for the whole year"),
                 at=ctx.at(table),
                 fix="Reconcile the ledger with the budget record: missing, duplicated or "
                 "miscategorized payments.",

@@ -375,10 +375,7 @@ class InstitutionalSafeguard(Indicator):
             hit = (
                 (rule_id and _mentions_id(rule_id, text))
                 or (flat_title and flat_title in flat_text)
-                or (
-                    words
-                    and any(len(words & h) / len(words) >= overlap for h in heading_tokens)
-                )
+                or (words and any(len(words & h) / len(words) >= overlap for h in heading_tokens))
             )
             if hit:
                 found += 1
@@ -393,8 +390,7 @@ class InstitutionalSafeguard(Indicator):
             )
         if len(lost) > _MAX_LISTED:
             ctx.finding(
-                f"{len(lost) - _MAX_LISTED} more registered rules are not found in the "
-                "documents",
+                f"{len(lost) - _MAX_LISTED} more registered rules are not found in the documents",
                 at=ctx.at(rules[0][0], pointer="/rules"),
             )
         share = found / len(rules)

@@ -25,8 +25,9 @@ def text_frame(**columns: list[str | None]) -> pl.DataFrame:
     return pl.DataFrame({k: pl.Series(v, dtype=pl.String) for k, v in columns.items()})
 
 
-def run(schema: dict[str, Any], frame: pl.DataFrame, *, text: bool = True,
-        **kwargs: Any) -> ValidationResult:
+def run(
+    schema: dict[str, Any], frame: pl.DataFrame, *, text: bool = True, **kwargs: Any
+) -> ValidationResult:
     return ColumnValidator(schema, **kwargs).validate(frame, path="t.csv", source_is_text=text)
 
 
@@ -42,12 +43,14 @@ def obj(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 def test_text_cells_are_parsed_by_declared_type() -> None:
-    schema = obj({
-        "i": {"type": "integer"},
-        "n": {"type": "number"},
-        "b": {"type": "boolean"},
-        "s": {"type": "string"},
-    })
+    schema = obj(
+        {
+            "i": {"type": "integer"},
+            "n": {"type": "number"},
+            "b": {"type": "boolean"},
+            "s": {"type": "string"},
+        }
+    )
     frame = text_frame(
         i=["12", "1.0", "-7", "1.5", "x", ""],
         n=["1.5", "3", "1e3", "-0.25", "nan", None],
@@ -96,13 +99,15 @@ def test_typed_source_uses_dtypes() -> None:
 
 
 def test_numeric_bounds_and_enum_const() -> None:
-    schema = obj({
-        "a": {"type": "number", "minimum": 0, "maximum": 10},
-        "b": {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10},
-        "c": {"enum": ["open", "closed"]},
-        "d": {"type": "integer", "enum": [1, 2]},
-        "e": {"type": "string", "const": "yes"},
-    })
+    schema = obj(
+        {
+            "a": {"type": "number", "minimum": 0, "maximum": 10},
+            "b": {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10},
+            "c": {"enum": ["open", "closed"]},
+            "d": {"type": "integer", "enum": [1, 2]},
+            "e": {"type": "string", "const": "yes"},
+        }
+    )
     frame = text_frame(
         a=["0", "10", "-0.1", "10.5", "5"],
         b=["0", "10", "1", "9", "5"],
@@ -142,19 +147,34 @@ def test_pattern_polars_cannot_compile_falls_back_to_python_re() -> None:
     assert issues[("s", "pattern")].count == 2
 
 
-@pytest.mark.parametrize(("fmt", "good", "bad"), [
-    ("date", ["2024-02-29", "2023-12-31"], ["2023-02-29", "2024-1-01", " 2024-01-01", "x"]),
-    ("date-time", ["2024-01-01T08:00:00+08:00", "2024-01-01t00:00:00.5z",
-                   "2024-01-01T00:00:00Z"],
-     ["2024-01-01 08:00:00+08:00", "2024-01-01T08:00:00", "2024-01-01T25:00:00Z",
-      "2024-01-01T08:00:00+0800"]),
-    ("time", ["08:30:00Z", "23:59:60+08:00", "00:00:00.123-05:00"], ["8:30:00Z", "08:30:00",
-                                                                      "24:00:00Z"]),
-    ("email", ["a@b.cn", "x.y@localhost"], ["a", "a@@b", "a b@c"]),
-    ("uuid", ["123e4567-e89b-12d3-a456-426614174000"],
-     ["123e4567e89b12d3a456426614174000", "123e4567-e89b-12d3-a456-42661417400g"]),
-    ("ipv4", ["192.168.1.1", "0.0.0.0"], ["256.1.1.1", "01.2.3.4", "1.2.3"]),
-])
+@pytest.mark.parametrize(
+    ("fmt", "good", "bad"),
+    [
+        ("date", ["2024-02-29", "2023-12-31"], ["2023-02-29", "2024-1-01", " 2024-01-01", "x"]),
+        (
+            "date-time",
+            ["2024-01-01T08:00:00+08:00", "2024-01-01t00:00:00.5z", "2024-01-01T00:00:00Z"],
+            [
+                "2024-01-01 08:00:00+08:00",
+                "2024-01-01T08:00:00",
+                "2024-01-01T25:00:00Z",
+                "2024-01-01T08:00:00+0800",
+            ],
+        ),
+        (
+            "time",
+            ["08:30:00Z", "23:59:60+08:00", "00:00:00.123-05:00"],
+            ["8:30:00Z", "08:30:00", "24:00:00Z"],
+        ),
+        ("email", ["a@b.cn", "x.y@localhost"], ["a", "a@@b", "a b@c"]),
+        (
+            "uuid",
+            ["123e4567-e89b-12d3-a456-426614174000"],
+            ["123e4567e89b12d3a456426614174000", "123e4567-e89b-12d3-a456-42661417400g"],
+        ),
+        ("ipv4", ["192.168.1.1", "0.0.0.0"], ["256.1.1.1", "01.2.3.4", "1.2.3"]),
+    ],
+)
 def test_formats(fmt: str, good: list[str], bad: list[str]) -> None:
     schema = obj({"v": {"type": "string", "format": fmt}})
     result = run(schema, text_frame(v=good + bad))
@@ -164,23 +184,32 @@ def test_formats(fmt: str, good: list[str], bad: list[str]) -> None:
 
 
 def test_datetimes_become_naive_utc_and_dates_become_dates() -> None:
-    schema = obj({"t": {"type": "string", "format": "date-time"},
-                  "d": {"type": "string", "format": "date"}})
-    result = run(schema, text_frame(t=["2024-01-01T08:00:00+08:00", "2024-01-01T00:00:00.25Z",
-                                       "2024-01-01T08:00:00"],
-                                    d=["2024-02-29", "", "2024-02-30"]))
+    schema = obj(
+        {"t": {"type": "string", "format": "date-time"}, "d": {"type": "string", "format": "date"}}
+    )
+    result = run(
+        schema,
+        text_frame(
+            t=["2024-01-01T08:00:00+08:00", "2024-01-01T00:00:00.25Z", "2024-01-01T08:00:00"],
+            d=["2024-02-29", "", "2024-02-30"],
+        ),
+    )
     out = result.frame.collect()
     assert out.schema["t"] == pl.Datetime("us")
     assert out.schema["d"] == pl.Date
-    assert out["t"].to_list() == [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1, 0, 0, 0, 250000),
-                                  None]
+    assert out["t"].to_list() == [
+        dt.datetime(2024, 1, 1),
+        dt.datetime(2024, 1, 1, 0, 0, 0, 250000),
+        None,
+    ]
     assert out["d"].to_list() == [dt.date(2024, 2, 29), None, None]
 
 
 def test_typed_datetime_with_zone_is_converted_to_naive_utc() -> None:
     schema = obj({"t": {"type": "string", "format": "date-time"}})
     frame = pl.DataFrame({"t": [dt.datetime(2024, 1, 1, 8)]}).with_columns(
-        pl.col("t").dt.replace_time_zone("Asia/Shanghai"))
+        pl.col("t").dt.replace_time_zone("Asia/Shanghai")
+    )
     result = run(schema, frame, text=False)
     assert result.issues == []
     assert result.frame.collect()["t"].to_list() == [dt.datetime(2024, 1, 1, 0)]
@@ -190,8 +219,10 @@ def test_typed_datetime_with_zone_is_converted_to_naive_utc() -> None:
 
 
 def test_required_column_missing_is_fatal_and_empty_cell_is_a_violation() -> None:
-    schema = obj({"a": {"type": "string"}, "b": {"type": ["string", "null"]},
-                  "c": {"type": "integer"}}, required=["a", "b", "c"])
+    schema = obj(
+        {"a": {"type": "string"}, "b": {"type": ["string", "null"]}, "c": {"type": "integer"}},
+        required=["a", "b", "c"],
+    )
     result = run(schema, text_frame(a=["x", "", None], b=["y", "", None]))
     issues = by_key(result)
     assert issues[("c", "required")].fatal
@@ -215,9 +246,11 @@ def test_additional_properties_false_reports_each_unexpected_column() -> None:
 
 
 def test_additional_and_pattern_properties_schemas_apply_to_other_columns() -> None:
-    schema = obj({"a": {"type": "string"}},
-                 patternProperties={"^n_": {"type": "integer"}},
-                 additionalProperties={"type": "string", "maxLength": 2})
+    schema = obj(
+        {"a": {"type": "string"}},
+        patternProperties={"^n_": {"type": "integer"}},
+        additionalProperties={"type": "string", "maxLength": 2},
+    )
     result = run(schema, text_frame(a=["x"], n_1=["x"], other=["abc"]))
     issues = by_key(result)
     assert ("n_1", "type") in issues
@@ -227,7 +260,8 @@ def test_additional_and_pattern_properties_schemas_apply_to_other_columns() -> N
 def test_rows_are_capped_but_counted_and_follow_the_row_column() -> None:
     schema = obj({"v": {"type": "integer"}})
     frame = text_frame(v=["x"] * 8).with_columns(
-        pl.Series("__row", [10, 11, 12, 13, 14, 15, 16, 17]))
+        pl.Series("__row", [10, 11, 12, 13, 14, 15, 16, 17])
+    )
     result = run(schema, frame)
     issue = by_key(result)[("v", "type")]
     assert issue.count == 8
@@ -236,10 +270,22 @@ def test_rows_are_capped_but_counted_and_follow_the_row_column() -> None:
 
 
 def test_messages_never_contain_cell_values() -> None:
-    schema = obj({
-        "phone": {"type": "integer", "maxLength": 3, "pattern": "^1$", "enum": [1],
-                  "format": "date", "multipleOf": 7, "not": {"type": "string"}},
-    }, required=["phone"], dependentRequired={"phone": ["name"]}, additionalProperties=False)
+    schema = obj(
+        {
+            "phone": {
+                "type": "integer",
+                "maxLength": 3,
+                "pattern": "^1$",
+                "enum": [1],
+                "format": "date",
+                "multipleOf": 7,
+                "not": {"type": "string"},
+            },
+        },
+        required=["phone"],
+        dependentRequired={"phone": ["name"]},
+        additionalProperties=False,
+    )
     result = run(schema, text_frame(phone=[SECRET, f"x{SECRET}"], **{SECRET: [SECRET, None]}))
     assert result.issues
     for issue in result.issues:
@@ -253,11 +299,16 @@ def test_messages_never_contain_cell_values() -> None:
 
 
 def test_ref_to_local_defs_and_to_registry_schema() -> None:
-    common = {"$id": "https://example.invalid/common.json",
-              "$defs": {"code": {"type": "string", "pattern": "^D-[0-9]{3}$"},
-                        "even": {"type": "integer", "multipleOf": 2}}}
+    common = {
+        "$id": "https://example.invalid/common.json",
+        "$defs": {
+            "code": {"type": "string", "pattern": "^D-[0-9]{3}$"},
+            "even": {"type": "integer", "multipleOf": 2},
+        },
+    }
     registry: Registry[Any] = Registry().with_resource(
-        common["$id"], Resource.from_contents(common, default_specification=DRAFT202012))
+        common["$id"], Resource.from_contents(common, default_specification=DRAFT202012)
+    )
     schema = {
         "$id": "https://example.invalid/row.json",
         "type": "object",
@@ -268,8 +319,9 @@ def test_ref_to_local_defs_and_to_registry_schema() -> None:
             "floor": {"$ref": "common.json#/$defs/even", "maximum": 10},
         },
     }
-    frame = text_frame(device=["D-001", "X-1", "D-002"], level=["1", "4", "x"],
-                       floor=["2", "3", "12"])
+    frame = text_frame(
+        device=["D-001", "X-1", "D-002"], level=["1", "4", "x"], floor=["2", "3", "12"]
+    )
     result = run(schema, frame, registry=registry)
     issues = by_key(result)
     assert issues[("device", "pattern")].rows == (2,)
@@ -281,17 +333,22 @@ def test_ref_to_local_defs_and_to_registry_schema() -> None:
 
 
 def test_ref_and_sibling_defining_the_same_keyword_both_apply() -> None:
-    schema = {"type": "object", "$defs": {"short": {"type": "string", "maxLength": 5}},
-              "properties": {"s": {"$ref": "#/$defs/short", "maxLength": 3}}}
+    schema = {
+        "type": "object",
+        "$defs": {"short": {"type": "string", "maxLength": 5}},
+        "properties": {"s": {"$ref": "#/$defs/short", "maxLength": 3}},
+    }
     issues = by_key(run(schema, text_frame(s=["abc", "abcd", "abcdef"])))
     assert issues[("s", "maxLength")].rows == (2, 3)
 
 
 def test_combinators_run_once_per_distinct_value() -> None:
-    schema = obj({
-        "k": {"type": "integer", "oneOf": [{"multipleOf": 2}, {"multipleOf": 3}]},
-        "s": {"not": {"enum": ["forbidden"]}},
-    })
+    schema = obj(
+        {
+            "k": {"type": "integer", "oneOf": [{"multipleOf": 2}, {"multipleOf": 3}]},
+            "s": {"not": {"enum": ["forbidden"]}},
+        }
+    )
     frame = text_frame(k=["2", "3", "6", "7", "6"], s=["ok", "forbidden", None, "ok", "x"])
     issues = by_key(run(schema, frame))
     assert issues[("k", "oneOf")].rows == (3, 4, 5)
@@ -305,8 +362,7 @@ def test_false_property_schema_forbids_the_column() -> None:
 
 
 def test_row_level_keywords_use_jsonschema_per_row() -> None:
-    schema = obj({"a": {"type": "string"}, "b": {"type": "string"}},
-                 dependentRequired={"a": ["b"]})
+    schema = obj({"a": {"type": "string"}, "b": {"type": "string"}}, dependentRequired={"a": ["b"]})
     result = run(schema, text_frame(a=["x", "y", ""], b=["1", "", ""]))
     issue = by_key(result)[(None, "dependentRequired")]
     assert issue.rows == (2,)
@@ -314,12 +370,18 @@ def test_row_level_keywords_use_jsonschema_per_row() -> None:
 
 
 def test_row_level_conditionals_see_typed_values() -> None:
-    schema = obj({"kind": {"type": "string"}, "level": {"type": "integer"},
-                  "ok": {"type": "boolean"}},
-                 **{"if": {"properties": {"kind": {"const": "fire"}}, "required": ["kind"]},
-                    "then": {"properties": {"level": {"minimum": 2}, "ok": {"const": True}}}})
-    frame = text_frame(kind=["fire", "fire", "flood", "fire", "fire"],
-                       level=["3", "1", "1", "2", ""], ok=["true", "true", "false", "false", ""])
+    schema = obj(
+        {"kind": {"type": "string"}, "level": {"type": "integer"}, "ok": {"type": "boolean"}},
+        **{
+            "if": {"properties": {"kind": {"const": "fire"}}, "required": ["kind"]},
+            "then": {"properties": {"level": {"minimum": 2}, "ok": {"const": True}}},
+        },
+    )
+    frame = text_frame(
+        kind=["fire", "fire", "flood", "fire", "fire"],
+        level=["3", "1", "1", "2", ""],
+        ok=["true", "true", "false", "false", ""],
+    )
     issue = by_key(run(schema, frame))[(None, "then")]
     assert issue.rows == (2, 4)
 
@@ -331,8 +393,7 @@ def test_unevaluated_properties_see_the_whole_row_schema() -> None:
 
 
 def test_untyped_properties_read_text_by_what_their_keywords_imply() -> None:
-    schema = obj({"level": {"enum": [1, 2]}, "code": {"enum": ["1", "2"]},
-                  "size": {"minimum": 3}})
+    schema = obj({"level": {"enum": [1, 2]}, "code": {"enum": ["1", "2"]}, "size": {"minimum": 3}})
     frame = text_frame(level=["1", "3", "x"], code=["1", "3", "2"], size=["5", "1", "big"])
     issues = by_key(run(schema, frame))
     assert issues[("level", "enum")].rows == (2, 3)
@@ -347,8 +408,11 @@ def test_required_column_without_a_property_schema() -> None:
 
 
 def test_conflicting_ref_keywords_get_a_generic_message() -> None:
-    schema = {"type": "object", "$defs": {"s": {"maxLength": 5}},
-              "properties": {"s": {"$ref": "#/$defs/s", "maxLength": 3}}}
+    schema = {
+        "type": "object",
+        "$defs": {"s": {"maxLength": 5}},
+        "properties": {"s": {"$ref": "#/$defs/s", "maxLength": 3}},
+    }
     issue = by_key(run(schema, text_frame(s=["abcd"])))[("s", "maxLength")]
     assert issue.message == "column 's' fails one of its 'maxLength' constraints"
 
@@ -362,16 +426,18 @@ def test_invalid_schema_is_rejected_up_front() -> None:
 
 
 def test_json_kinds_tell_null_from_absent_and_restore_coerced_types() -> None:
-    schema = obj({"v": {"type": "integer"}, "w": {"type": ["integer", "null"]}},
-                 required=["w"])
-    frame = pl.DataFrame({
-        "v": pl.Series(["1", "x", None, None, "2.5"], dtype=pl.String),  # mixed -> text
-        "w": pl.Series([1, None, None, 3, 4]),
-        "kv": ["0", '"', "n", None, "0"],
-        "kw": ["0", "n", None, "0", "0"],
-    })
+    schema = obj({"v": {"type": "integer"}, "w": {"type": ["integer", "null"]}}, required=["w"])
+    frame = pl.DataFrame(
+        {
+            "v": pl.Series(["1", "x", None, None, "2.5"], dtype=pl.String),  # mixed -> text
+            "w": pl.Series([1, None, None, 3, 4]),
+            "kv": ["0", '"', "n", None, "0"],
+            "kw": ["0", "n", None, "0", "0"],
+        }
+    )
     result = ColumnValidator(schema).validate(
-        frame, path="t.jsonl", source_is_text=False, json_kinds={"v": "kv", "w": "kw"})
+        frame, path="t.jsonl", source_is_text=False, json_kinds={"v": "kv", "w": "kw"}
+    )
     issues = by_key(result)
     assert issues[("v", "type")].rows == (2, 3, 5)  # the string, the explicit null, 2.5
     assert issues[("w", "required")].rows == (3,)  # absent; an explicit null is allowed
@@ -397,11 +463,16 @@ JSON_SCHEMA = {
 }
 DATES = ["2024-02-29", "2023-02-29", "2024-13-01", "2024-01-01", "20240101", "2024-1-1"]
 ANY_VALUE = st.one_of(
-    st.none(), st.booleans(), st.integers(-20, 120), st.floats(-3, 3, allow_nan=False),
-    st.text(alphabet="abcxyz中😀", max_size=6), st.sampled_from([*DATES, "red", "green"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-20, 120),
+    st.floats(-3, 3, allow_nan=False),
+    st.text(alphabet="abcxyz中😀", max_size=6),
+    st.sampled_from([*DATES, "red", "green"]),
 )
-GOOD_S = st.tuples(st.sampled_from("abc"), st.text(alphabet="abxyz中😀 ", min_size=1,
-                                                    max_size=3)).map("".join)
+GOOD_S = st.tuples(
+    st.sampled_from("abc"), st.text(alphabet="abxyz中😀 ", min_size=1, max_size=3)
+).map("".join)
 # Mostly valid values, so that examples mix valid and invalid rows.
 JSON_VALUES = {
     "n": st.sampled_from([0, 5, 50, 95, 95.0]),
@@ -430,21 +501,24 @@ def json_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def invalid_rows(result: ValidationResult) -> set[int]:
     return {r for issue in result.issues if not issue.fatal for r in issue.rows} | (
-        {0} if any(issue.fatal for issue in result.issues) else set())
+        {0} if any(issue.fatal for issue in result.issues) else set()
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(json_rows())
-def test_jsonl_rows_agree_with_jsonschema(tmp_path_factory: pytest.TempPathFactory,
-                                          rows: list[dict[str, Any]]) -> None:
+def test_jsonl_rows_agree_with_jsonschema(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, Any]]
+) -> None:
     from pathlib import Path
 
     from compliance.evidence.tables import read_table
 
     folder: Path = tmp_path_factory.mktemp("rows")
     target = folder / "rows.jsonl"
-    target.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
-                      encoding="utf-8")
+    target.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     table = read_table([("rows.jsonl", target)], type_id="t", row_schema=JSON_SCHEMA)
     reference = Draft202012Validator(JSON_SCHEMA, format_checker=FormatChecker())
     expected = {i + 1 for i, row in enumerate(rows) if not reference.is_valid(row)}
@@ -509,8 +583,7 @@ def as_cell(value: Any) -> str:
 @given(csv_rows())
 def test_csv_rows_agree_with_jsonschema(rows: list[dict[str, Any]]) -> None:
     columns = list(CSV_SCHEMA["properties"])  # type: ignore[call-overload]
-    frame = text_frame(**{c: [as_cell(r[c]) if c in r else None for r in rows]
-                          for c in columns})
+    frame = text_frame(**{c: [as_cell(r[c]) if c in r else None for r in rows] for c in columns})
     result = run(CSV_SCHEMA, frame)
     reference = Draft202012Validator(CSV_SCHEMA, format_checker=FormatChecker())
     expected = {i + 1 for i, row in enumerate(rows) if not reference.is_valid(row)}
@@ -520,31 +593,37 @@ def test_csv_rows_agree_with_jsonschema(rows: list[dict[str, Any]]) -> None:
 # -- messages -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("keyword", "value", "text"), [
-    ("type", "integer", "must be of type integer"),
-    ("type", ["string", "null"], "must be of type string or null"),
-    ("enum", ["a"], "must be one of the allowed values"),
-    ("pattern", "^x", "does not match the required pattern"),
-    ("format", "date-time", "is not a valid date-time"),
-    ("minimum", 0, "must be >= 0"),
-    ("maximum", 1.5, "must be <= 1.5"),
-    ("exclusiveMinimum", 2.0, "must be > 2"),
-    ("minLength", 1, "must be at least 1 character long"),
-    ("maxItems", 3, "must have at most 3 items"),
-    ("minProperties", 2, "must have at least 2 properties"),
-    ("required", "x", "is missing required property 'x'"),
-    ("somethingNew", 1, "fails the 'somethingNew' constraint"),
-])
+@pytest.mark.parametrize(
+    ("keyword", "value", "text"),
+    [
+        ("type", "integer", "must be of type integer"),
+        ("type", ["string", "null"], "must be of type string or null"),
+        ("enum", ["a"], "must be one of the allowed values"),
+        ("pattern", "^x", "does not match the required pattern"),
+        ("format", "date-time", "is not a valid date-time"),
+        ("minimum", 0, "must be >= 0"),
+        ("maximum", 1.5, "must be <= 1.5"),
+        ("exclusiveMinimum", 2.0, "must be > 2"),
+        ("minLength", 1, "must be at least 1 character long"),
+        ("maxItems", 3, "must have at most 3 items"),
+        ("minProperties", 2, "must have at least 2 properties"),
+        ("required", "x", "is missing required property 'x'"),
+        ("somethingNew", 1, "fails the 'somethingNew' constraint"),
+    ],
+)
 def test_describe(keyword: str, value: object, text: str) -> None:
     assert describe(keyword, value).startswith(text)
 
 
 def test_issue_from_error_escapes_pointer_and_hides_the_value() -> None:
-    schema = {"type": "object", "properties": {
-        "a/b": {"type": "object", "properties": {"~k": {"type": "integer"}}}},
-        "required": ["a/b", "name"]}
-    errors = sorted(Draft202012Validator(schema).iter_errors({"a/b": {"~k": SECRET}}),
-                    key=lambda e: e.validator)
+    schema = {
+        "type": "object",
+        "properties": {"a/b": {"type": "object", "properties": {"~k": {"type": "integer"}}}},
+        "required": ["a/b", "name"],
+    }
+    errors = sorted(
+        Draft202012Validator(schema).iter_errors({"a/b": {"~k": SECRET}}), key=lambda e: e.validator
+    )
     required, wrong = (issue_from_error(e, "r.json") for e in errors)
     assert wrong.pointer == "/a~1b/~0k"
     assert wrong.keyword == "type"

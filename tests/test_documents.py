@@ -31,8 +31,12 @@ def _pdf_string(text: str) -> bytes:
     return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
 
 
-def make_pdf(pages: list[list[str]], *, outline: list[tuple[str, int, list[Any]]] = (),
-             info: dict[str, str] | None = None) -> bytes:
+def make_pdf(
+    pages: list[list[str]],
+    *,
+    outline: list[tuple[str, int, list[Any]]] = (),
+    info: dict[str, str] | None = None,
+) -> bytes:
     """A valid PDF with Helvetica text lines per page, an outline and an info dictionary.
 
     ``outline`` items are ``(title, 0-based page, children)``.
@@ -52,11 +56,13 @@ def make_pdf(pages: list[list[str]], *, outline: list[tuple[str, int, list[Any]]
             ops.append(_pdf_string(line) + b" Tj T*")
         ops.append(b"ET")
         stream = b"\n".join(ops)
-        objects[content_id] = (b"<< /Length %d >>\nstream\n" % len(stream)) + stream + \
-            b"\nendstream"
-        objects[page_id] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
-                            % content_id)
+        objects[content_id] = (
+            (b"<< /Length %d >>\nstream\n" % len(stream)) + stream + b"\nendstream"
+        )
+        objects[page_id] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % content_id
+        )
         page_ids.append(page_id)
 
     def add_items(items: list[tuple[str, int, list[Any]]], parent: int) -> tuple[int, int]:
@@ -79,7 +85,10 @@ def make_pdf(pages: list[list[str]], *, outline: list[tuple[str, int, list[Any]]
         root = new()
         first, last = add_items(list(outline), root)
         objects[root] = b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>" % (
-            first, last, len(outline))
+            first,
+            last,
+            len(outline),
+        )
         catalog += b" /Outlines %d 0 R" % root
     objects[1] = catalog + b" >>"
     kids = b" ".join(b"%d 0 R" % p for p in page_ids)
@@ -88,8 +97,11 @@ def make_pdf(pages: list[list[str]], *, outline: list[tuple[str, int, list[Any]]
     info_id = None
     if info:
         info_id = new()
-        objects[info_id] = b"<< " + b" ".join(
-            b"/" + k.encode() + b" " + _pdf_string(v) for k, v in info.items()) + b" >>"
+        objects[info_id] = (
+            b"<< "
+            + b" ".join(b"/" + k.encode() + b" " + _pdf_string(v) for k, v in info.items())
+            + b" >>"
+        )
 
     out = bytearray(b"%PDF-1.4\n")
     offsets = {}
@@ -134,8 +146,11 @@ def test_pdf_text_outline_and_metadata(tmp_path: Path) -> None:
     data = make_pdf(
         [["Emergency Plan", "1. Scope"], ["2. Duties", "Patrol every   night."]],
         outline=[("一、组织机构", 0, [("(一) 应急小组", 1, [])]), ("2. Duties", 1, [])],
-        info={"Title": "Fire plan", "CreationDate": "D:20240105120000+08'00'",
-              "ModDate": "D:20250301"},
+        info={
+            "Title": "Fire plan",
+            "CreationDate": "D:20240105120000+08'00'",
+            "ModDate": "D:20250301",
+        },
     )
     path = save(tmp_path, "plan.pdf", data)
     document = read(path)
@@ -152,19 +167,30 @@ def test_pdf_text_outline_and_metadata(tmp_path: Path) -> None:
         Heading(level=2, text="(一) 应急小组", page=2),
         Heading(level=1, text="2. Duties", page=2),
     ]
-    assert document.metadata == {"title": "Fire plan", "created": "2024-01-05",
-                                 "modified": "2025-03-01"}
+    assert document.metadata == {
+        "title": "Fire plan",
+        "created": "2024-01-05",
+        "modified": "2025-03-01",
+    }
 
 
 def test_pdf_without_outline_uses_heading_heuristics(tmp_path: Path) -> None:
-    path = save(tmp_path, "plan.pdf", make_pdf([
-        ["EMERGENCY RESPONSE PLAN", "1. Scope", "This plan covers all buildings, floors."],
-        ["2.1 Night patrols", "Chapter 3 Drills", "Guards patrol at night."],
-    ]))
+    path = save(
+        tmp_path,
+        "plan.pdf",
+        make_pdf(
+            [
+                ["EMERGENCY RESPONSE PLAN", "1. Scope", "This plan covers all buildings, floors."],
+                ["2.1 Night patrols", "Chapter 3 Drills", "Guards patrol at night."],
+            ]
+        ),
+    )
     document = read(path)
     assert [(h.level, h.text, h.page) for h in document.headings] == [
-        (1, "EMERGENCY RESPONSE PLAN", 1), (1, "1. Scope", 1),
-        (2, "2.1 Night patrols", 2), (1, "Chapter 3 Drills", 2),
+        (1, "EMERGENCY RESPONSE PLAN", 1),
+        (1, "1. Scope", 1),
+        (2, "2.1 Night patrols", 2),
+        (1, "Chapter 3 Drills", 2),
     ]
     assert document.headings[1].line == 2
 
@@ -230,13 +256,18 @@ def test_docx_headings_tables_and_core_properties(tmp_path: Path) -> None:
     assert document.usable, document.issues
     assert document.format == "docx"
     assert [(h.level, h.text, h.line) for h in document.headings] == [
-        (1, "社区消防应急预案", 1), (1, "一、组织机构", 2), (2, "(一)应急小组", 4),
+        (1, "社区消防应急预案", 1),
+        (1, "一、组织机构", 2),
+        (2, "(一)应急小组", 4),
         (1, "Revision history", 7),
     ]
     assert "主任 负责 全面工作。" in document.text
     assert "姓名 | 职责\n李四 | 组长" in document.text
-    assert document.metadata == {"title": "Fire plan", "created": "2024-01-05",
-                                 "modified": "2025-03-01"}
+    assert document.metadata == {
+        "title": "Fire plan",
+        "created": "2024-01-05",
+        "modified": "2025-03-01",
+    }
 
 
 def test_docx_chinese_style_names_are_headings(tmp_path: Path) -> None:
@@ -251,13 +282,22 @@ def test_docx_chinese_style_names_are_headings(tmp_path: Path) -> None:
 
 def test_docx_without_heading_styles_falls_back_to_numbering(tmp_path: Path) -> None:
     def build(d: Any) -> None:
-        for text in ["第一章 总则", "一、组织机构", "（一）应急小组", "负责日常巡查，每日两次。",
-                     "1.2 值班制度"]:
+        for text in [
+            "第一章 总则",
+            "一、组织机构",
+            "（一）应急小组",
+            "负责日常巡查，每日两次。",
+            "1.2 值班制度",
+        ]:
             d.add_paragraph(text)
 
     document = read(make_docx(tmp_path / "plain.docx", build))
     assert [(h.level, h.text) for h in document.headings] == [
-        (1, "第一章 总则"), (1, "一、组织机构"), (2, "(一)应急小组"), (2, "1.2 值班制度")]
+        (1, "第一章 总则"),
+        (1, "一、组织机构"),
+        (2, "(一)应急小组"),
+        (2, "1.2 值班制度"),
+    ]
 
 
 def test_docx_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
@@ -327,8 +367,11 @@ def test_markdown_headings_front_matter_and_normalisation(tmp_path: Path) -> Non
         Heading(level=2, text="Duties", line=17),
         Heading(level=3, text="(一)应急小组", line=20),
     ]
-    assert document.metadata == {"title": "消防应急预案", "created": "2024-01-05",
-                                 "modified": "2025-03-01"}
+    assert document.metadata == {
+        "title": "消防应急预案",
+        "created": "2024-01-05",
+        "modified": "2025-03-01",
+    }
     assert "主任 负责 全面工作。ABC123" in document.text  # NFKC + collapsed spaces
     assert "title:" not in document.text
     assert len(document.pages) == 1
@@ -339,7 +382,10 @@ def test_plain_text_in_gb18030_with_numbered_headings(tmp_path: Path) -> None:
     document = read(save(tmp_path, "rules.txt", text.encode("gb18030")))
     assert document.usable and document.format == "text"
     assert [(h.level, h.text, h.line) for h in document.headings] == [
-        (1, "第一章 总则", 1), (1, "一、组织机构", 3), (2, "(二)值班", 4)]
+        (1, "第一章 总则", 1),
+        (1, "一、组织机构", 3),
+        (2, "(二)值班", 4),
+    ]
 
 
 def test_undecodable_text_is_an_encoding_issue(tmp_path: Path) -> None:
@@ -361,13 +407,27 @@ def test_unsupported_format(tmp_path: Path) -> None:
 # -- heuristics ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("line", "level"), [
-    ("第一章 总则", 1), ("第3节 巡查", 2), ("第十条 值班", 3), ("一、组织机构", 1),
-    ("(一)应急小组", 2), ("1. Scope", 1), ("1.2 Duties", 2), ("3.1.4 测试", 3),
-    ("Chapter 3 Drills", 1), ("Section 2 Duties", 2), ("FIRE SAFETY", 1),
-    ("2024年工作总结", None), ("负责日常巡查。", None), ("1) item", None), ("OK", None),
-    ("This is an ordinary sentence that goes on and on well beyond sixty characters.", None),
-])
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ("第一章 总则", 1),
+        ("第3节 巡查", 2),
+        ("第十条 值班", 3),
+        ("一、组织机构", 1),
+        ("(一)应急小组", 2),
+        ("1. Scope", 1),
+        ("1.2 Duties", 2),
+        ("3.1.4 测试", 3),
+        ("Chapter 3 Drills", 1),
+        ("Section 2 Duties", 2),
+        ("FIRE SAFETY", 1),
+        ("2024年工作总结", None),
+        ("负责日常巡查。", None),
+        ("1) item", None),
+        ("OK", None),
+        ("This is an ordinary sentence that goes on and on well beyond sixty characters.", None),
+    ],
+)
 def test_heading_heuristics(line: str, level: int | None) -> None:
     found = find_headings([line])
     assert (found[0].level if found else None) == level

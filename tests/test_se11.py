@@ -201,7 +201,7 @@ def test_sample_is_deterministic_and_schema_valid(quality: str) -> None:
     spec = SampleSpec(COMMUNITY, PERIOD, quality, 0, 1)
     first = se11._sample_organization(random.Random("s"), spec)
     assert first == se11._sample_organization(random.Random("s"), spec)
-    (path, content), = first
+    ((path, content),) = first
     data = yaml.safe_load(content)
     # Dates stay strings in our YAML reading; quoted in the sample, they do here too.
     jsonschema.Draft202012Validator(

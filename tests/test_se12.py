@@ -98,9 +98,7 @@ def _budget(
     }
 
 
-def _evaluate(
-    budget: Any, ledger: Table | None, period: Period = PERIOD, **overrides: Any
-) -> Any:
+def _evaluate(budget: Any, ledger: Table | None, period: Period = PERIOD, **overrides: Any) -> Any:
     indicator = se12.CapitalSafeguard()
     ctx = Context(
         indicator,

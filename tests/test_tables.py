@@ -73,12 +73,17 @@ def test_csv_is_typed_numbered_and_hashed(tmp_path: Path) -> None:
     assert table.sha256["log.csv"] == hashlib.sha256(content.encode()).hexdigest()
     assert table.sizes["log.csv"] == len(content.encode())
     assert {(i.column, i.keyword, i.rows) for i in table.issues} == {
-        ("temp", "maximum", (2,)), ("device", "pattern", (3,))}
+        ("temp", "maximum", (2,)),
+        ("device", "pattern", (3,)),
+    }
     assert table.frame is not None
     frame = table.frame.collect()
     assert frame.columns == ["device", "at", "temp", "ok", "extra", "note", "__file", "__row"]
-    assert frame["at"].to_list() == [dt.datetime(2024, 1, 1, 0), dt.datetime(2024, 1, 1, 1),
-                                     dt.datetime(2024, 1, 1, 10)]
+    assert frame["at"].to_list() == [
+        dt.datetime(2024, 1, 1, 0),
+        dt.datetime(2024, 1, 1, 1),
+        dt.datetime(2024, 1, 1, 10),
+    ]
     assert frame["temp"].to_list() == [21.5, None, None]
     assert frame["ok"].to_list() == [True, False, None]
     assert frame["extra"].to_list() == ["x", "a, b", None]
@@ -88,8 +93,11 @@ def test_csv_is_typed_numbered_and_hashed(tmp_path: Path) -> None:
 
 def test_several_files_are_stacked_diagonally(tmp_path: Path) -> None:
     first = write(tmp_path, "a.csv", "device,at,temp\nD-001,2024-01-01T00:00:00Z,1\n")
-    second = write(tmp_path, "b.csv",
-                   "at,device,note\n2024-01-02T00:00:00Z,D-002,n\n2024-01-03T00:00:00Z,D-003,\n")
+    second = write(
+        tmp_path,
+        "b.csv",
+        "at,device,note\n2024-01-02T00:00:00Z,D-002,n\n2024-01-03T00:00:00Z,D-003,\n",
+    )
     table = read(first, second)
     assert table.usable and table.rows == 3
     assert table.frame is not None
@@ -102,8 +110,11 @@ def test_several_files_are_stacked_diagonally(tmp_path: Path) -> None:
 
 
 def test_blank_lines_are_skipped_but_rows_keep_their_numbers(tmp_path: Path) -> None:
-    entry = write(tmp_path, "a.csv", "device,at\r\nD-001,2024-01-01T00:00:00Z\r\n\r\n"
-                                     "x,2024-01-01T00:00:00Z\r\n\r\n")
+    entry = write(
+        tmp_path,
+        "a.csv",
+        "device,at\r\nD-001,2024-01-01T00:00:00Z\r\n\r\nx,2024-01-01T00:00:00Z\r\n\r\n",
+    )
     table = read(entry)
     assert table.rows == 2
     assert only(table, "pattern").rows == (3,)
@@ -115,13 +126,17 @@ def test_header_names_are_trimmed(tmp_path: Path) -> None:
     assert table.usable, table.issues
 
 
-@pytest.mark.parametrize(("content", "expected_rows"), [
-    (f"device,at,note\nD-001,2024-01-01T00:00:00Z,a\n{SECRET},x\n", (3,)),  # short row
-    (f"device,at\nD-001,2024-01-01T00:00:00Z\nD-2,{SECRET},x\nD-3,1,2\n", (3, 4)),  # long
-    (f'device,at,note\nD-1,"2024\n01",x\nD-2,{SECRET}\n', (4,)),  # quoted line break
-])
-def test_wrong_field_count_is_fatal_with_line_numbers(tmp_path: Path, content: str,
-                                                      expected_rows: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected_rows"),
+    [
+        (f"device,at,note\nD-001,2024-01-01T00:00:00Z,a\n{SECRET},x\n", (3,)),  # short row
+        (f"device,at\nD-001,2024-01-01T00:00:00Z\nD-2,{SECRET},x\nD-3,1,2\n", (3, 4)),  # long
+        (f'device,at,note\nD-1,"2024\n01",x\nD-2,{SECRET}\n', (4,)),  # quoted line break
+    ],
+)
+def test_wrong_field_count_is_fatal_with_line_numbers(
+    tmp_path: Path, content: str, expected_rows: tuple[int, ...]
+) -> None:
     table = read(write(tmp_path, "a.csv", content))
     issue = only(table, "parse")
     assert issue.fatal
@@ -216,9 +231,11 @@ def test_unsupported_extension_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_jsonl_tells_explicit_null_from_absent(tmp_path: Path) -> None:
-    schema = {"type": "object", "properties": {"n": {"type": "integer"},
-                                               "m": {"type": ["integer", "null"]}},
-              "required": ["m"]}
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "integer"}, "m": {"type": ["integer", "null"]}},
+        "required": ["m"],
+    }
     content = '{"n": 1, "m": 1}\n\n{"n": null, "m": null}\n{"n": 2}\n'
     table = read(write(tmp_path, "a.jsonl", content), schema=schema)
     issues = {(i.column, i.keyword): i.rows for i in table.issues}
@@ -238,8 +255,7 @@ def test_jsonl_mixed_types_keep_their_json_type(tmp_path: Path) -> None:
 
 
 def test_jsonl_with_conflicting_types_polars_refuses(tmp_path: Path) -> None:
-    schema = {"type": "object", "properties": {"v": {"type": "boolean"},
-                                               "w": {"type": "array"}}}
+    schema = {"type": "object", "properties": {"v": {"type": "boolean"}, "w": {"type": "array"}}}
     content = '{"v": true, "w": [1]}\n{"v": 1, "w": {"a": 1}}\n{"v": false, "w": []}\n'
     table = read(write(tmp_path, "a.jsonl", content), schema=schema)
     issues = {(i.column, i.keyword): i.rows for i in table.issues}
@@ -248,13 +264,17 @@ def test_jsonl_with_conflicting_types_polars_refuses(tmp_path: Path) -> None:
     assert table.frame.collect()["v"].to_list() == [True, None, False]
 
 
-@pytest.mark.parametrize(("content", "text"), [
-    (f'{{"device": "D-001"}}\n{{"device": "{SECRET}"\n', "not valid JSON"),
-    (f'{{"device": "D-001"}}\n["{SECRET}"]\n', "not a JSON object"),
-    ('{"v": NaN}\n', "not valid JSON"),
-])
-def test_bad_jsonl_lines_are_fatal_with_line_numbers(tmp_path: Path, content: str,
-                                                     text: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        (f'{{"device": "D-001"}}\n{{"device": "{SECRET}"\n', "not valid JSON"),
+        (f'{{"device": "D-001"}}\n["{SECRET}"]\n', "not a JSON object"),
+        ('{"v": NaN}\n', "not valid JSON"),
+    ],
+)
+def test_bad_jsonl_lines_are_fatal_with_line_numbers(
+    tmp_path: Path, content: str, text: str
+) -> None:
     table = read(write(tmp_path, "a.jsonl", content))
     issue = only(table, "parse")
     assert issue.fatal and text in issue.message
@@ -267,14 +287,18 @@ def test_bad_jsonl_lines_are_fatal_with_line_numbers(tmp_path: Path, content: st
 
 def test_parquet_is_validated_on_its_dtypes(tmp_path: Path) -> None:
     path = tmp_path / "a.parquet"
-    pl.DataFrame({
-        "device": ["D-001", "nope"],
-        "at": [dt.datetime(2024, 1, 1, 8), dt.datetime(2024, 1, 1, 9)],
-        "temp": [20, 200],
-    }).with_columns(pl.col("at").dt.replace_time_zone("Asia/Shanghai")).write_parquet(path)
+    pl.DataFrame(
+        {
+            "device": ["D-001", "nope"],
+            "at": [dt.datetime(2024, 1, 1, 8), dt.datetime(2024, 1, 1, 9)],
+            "temp": [20, 200],
+        }
+    ).with_columns(pl.col("at").dt.replace_time_zone("Asia/Shanghai")).write_parquet(path)
     table = read(("a.parquet", path))
     assert {(i.column, i.keyword, i.rows) for i in table.issues} == {
-        ("device", "pattern", (2,)), ("temp", "maximum", (2,))}
+        ("device", "pattern", (2,)),
+        ("temp", "maximum", (2,)),
+    }
     assert table.frame is not None
     frame = table.frame.collect()
     assert frame["at"].to_list() == [dt.datetime(2024, 1, 1, 0), dt.datetime(2024, 1, 1, 1)]

@@ -129,8 +129,9 @@ def _heading_level(line: str) -> int | None:
     return None
 
 
-def find_headings(lines: Iterable[str], *, page: int | None = None,
-                  first_line: int = 1) -> list[Heading]:
+def find_headings(
+    lines: Iterable[str], *, page: int | None = None, first_line: int = 1
+) -> list[Heading]:
     """Headings among normalised text lines, by the numbering heuristics.
 
     Used when a document has no structural headings (no PDF outline, no DOCX heading
@@ -247,8 +248,13 @@ def _read_pdf(bundle_path: str, path: Path) -> _Extract:
             raw = reader.pages[index].extract_text() or ""
         except Exception:
             raw = ""
-            out.issues.append(Issue(path=bundle_path, keyword="parse",
-                                    message=f"page {index + 1}: text could not be extracted"))
+            out.issues.append(
+                Issue(
+                    path=bundle_path,
+                    keyword="parse",
+                    message=f"page {index + 1}: text could not be extracted",
+                )
+            )
         out.pages.append(budget.take(normalize_text(raw)))
         if budget.exhausted:
             out.issues.append(_limit_issue(bundle_path, f"{MAX_CHARS:,} characters"))
@@ -274,11 +280,14 @@ def _check_docx_archive(path: Path) -> None:
     with archive:
         members = archive.infolist()
         if sum(m.file_size for m in members) > MAX_DOCX_UNCOMPRESSED:
-            raise _Fatal("parse", "the DOCX archive expands beyond "
-                                  f"{MAX_DOCX_UNCOMPRESSED // (1024 * 1024)} MiB")
+            raise _Fatal(
+                "parse",
+                f"the DOCX archive expands beyond {MAX_DOCX_UNCOMPRESSED // (1024 * 1024)} MiB",
+            )
         for member in members:
-            if (member.file_size > _RATIO_FLOOR
-                    and member.file_size > MAX_DOCX_RATIO * max(member.compress_size, 1)):
+            if member.file_size > _RATIO_FLOOR and member.file_size > MAX_DOCX_RATIO * max(
+                member.compress_size, 1
+            ):
                 raise _Fatal("parse", "the DOCX archive has a suspicious compression ratio")
             if member.filename.endswith((".xml", ".rels")):
                 with archive.open(member) as handle:
@@ -351,8 +360,9 @@ def _read_docx(bundle_path: str, path: Path) -> _Extract:
     for raw, level in _docx_blocks(document):
         text = budget.take(normalize_text(raw))
         if level is not None and text.strip():
-            structural.append(Heading(level=level, text=text.replace("\n", " ").strip(),
-                                      line=len(lines) + 1))
+            structural.append(
+                Heading(level=level, text=text.replace("\n", " ").strip(), line=len(lines) + 1)
+            )
         lines.extend(text.split("\n"))
         if budget.exhausted:
             out.issues.append(_limit_issue(bundle_path, f"{MAX_CHARS:,} characters"))
@@ -414,8 +424,9 @@ def _markdown_headings(lines: list[str], first_line: int) -> list[Heading]:
         setext = _SETEXT.match(line)
         if setext and previous.strip() and not previous.lstrip().startswith(("-", "*", ">")):
             level = 1 if setext.group(1).startswith("=") else 2
-            headings.append(Heading(level=level, text=normalize_text(previous).strip(),
-                                    line=number - 1))
+            headings.append(
+                Heading(level=level, text=normalize_text(previous).strip(), line=number - 1)
+            )
             previous = ""
             continue
         previous = line
@@ -430,9 +441,14 @@ def _read_text(bundle_path: str, path: Path, fmt: str) -> _Extract:
     text = _decode(data[: MAX_CHARS * 4] if truncated else data)
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta, skip = _front_matter(raw_lines)
-    for key, name in (("title", "title"), ("date", "created"), ("created", "created"),
-                      ("revised", "modified"), ("modified", "modified"),
-                      ("updated", "modified")):
+    for key, name in (
+        ("title", "title"),
+        ("date", "created"),
+        ("created", "created"),
+        ("revised", "modified"),
+        ("modified", "modified"),
+        ("updated", "modified"),
+    ):
         value = meta.get(key)
         if value is None or name in out.metadata:
             continue
@@ -469,9 +485,21 @@ def read_document(bundle_path: str, path: Path, *, type_id: str) -> Document:
     try:
         sha256, size = file_digest(path)
     except OSError:
-        return Document(path=bundle_path, type=type_id, format=fmt, sha256="", size=0,
-                        issues=[Issue(path=bundle_path, keyword="parse", fatal=True,
-                                      message="the file cannot be opened")])
+        return Document(
+            path=bundle_path,
+            type=type_id,
+            format=fmt,
+            sha256="",
+            size=0,
+            issues=[
+                Issue(
+                    path=bundle_path,
+                    keyword="parse",
+                    fatal=True,
+                    message="the file cannot be opened",
+                )
+            ],
+        )
     document = Document(path=bundle_path, type=type_id, format=fmt, sha256=sha256, size=size)
     try:
         if fmt == "pdf":
@@ -483,17 +511,29 @@ def read_document(bundle_path: str, path: Path, *, type_id: str) -> Document:
         else:
             raise _Fatal("parse", f"unsupported document format '{path.suffix}'")
     except _Fatal as fatal:
-        document.issues.append(Issue(path=bundle_path, keyword=fatal.keyword,
-                                     message=fatal.message, fatal=True))
+        document.issues.append(
+            Issue(path=bundle_path, keyword=fatal.keyword, message=fatal.message, fatal=True)
+        )
         return document
     except RecursionError:
-        document.issues.append(Issue(path=bundle_path, keyword="parse", fatal=True,
-                                     message=f"the {fmt} file is nested too deeply to read"))
+        document.issues.append(
+            Issue(
+                path=bundle_path,
+                keyword="parse",
+                fatal=True,
+                message=f"the {fmt} file is nested too deeply to read",
+            )
+        )
         return document
     except Exception as exc:  # any parser failure on hostile or broken input
-        document.issues.append(Issue(path=bundle_path, keyword="parse", fatal=True,
-                                     message=f"not a readable {fmt} file "
-                                             f"({type(exc).__name__})"))
+        document.issues.append(
+            Issue(
+                path=bundle_path,
+                keyword="parse",
+                fatal=True,
+                message=f"not a readable {fmt} file ({type(exc).__name__})",
+            )
+        )
         return document
     document.pages = extract.pages
     document.headings = extract.headings

@@ -17,9 +17,7 @@ __all__ = ["CHUNK_SIZE", "file_digest", "file_sha256"]
 CHUNK_SIZE = 1 << 20  # 1 MiB: large enough for throughput, small enough for memory
 
 
-def file_digest(
-    path: Path, *, observe: Callable[[bytes], None] | None = None
-) -> tuple[str, int]:
+def file_digest(path: Path, *, observe: Callable[[bytes], None] | None = None) -> tuple[str, int]:
     """Hex SHA-256 and size in bytes of ``path``, reading it once in 1 MiB chunks.
 
     :param observe: called with each chunk in order, for checks that want the bytes too.

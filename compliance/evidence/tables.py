@@ -120,8 +120,14 @@ def _scan_lines(path: Path) -> pl.LazyFrame:
     field; quoting is off so nothing is interpreted.
     """
     return pl.scan_csv(
-        path, has_header=False, separator="\x1f", quote_char=None, infer_schema=False,
-        new_columns=[_LINES], empty_string_is_null=False, raise_if_empty=False,
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=[_LINES],
+        empty_string_is_null=False,
+        raise_if_empty=False,
     ).with_row_index(_LINE_NO, offset=1)
 
 
@@ -184,18 +190,28 @@ def _csv_field_check_python(path: Path, width: int, limit: int | None) -> tuple[
 def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
     header = _csv_header(path)
     if header is None:
-        return _Read(issues=[_fatal(bundle_path, "parse", "the file is empty: a CSV needs a "
-                                                          "header row")])
+        return _Read(
+            issues=[_fatal(bundle_path, "parse", "the file is empty: a CSV needs a header row")]
+        )
     if len(set(header)) != len(header):
-        return _Read(issues=[_fatal(bundle_path, "parse", "the header row repeats a column "
-                                                          "name")])
+        return _Read(issues=[_fatal(bundle_path, "parse", "the header row repeats a column name")])
     if set(header) & {ROW_COLUMN, FILE_COLUMN}:
-        return _Read(issues=[_fatal(bundle_path, "parse",
-                                    f"column names {ROW_COLUMN} and {FILE_COLUMN} are reserved")])
+        return _Read(
+            issues=[
+                _fatal(
+                    bundle_path,
+                    "parse",
+                    f"column names {ROW_COLUMN} and {FILE_COLUMN} are reserved",
+                )
+            ]
+        )
     data = pl.scan_csv(
-        path, infer_schema=False, n_rows=None if limit is None else limit + 1,
+        path,
+        infer_schema=False,
+        n_rows=None if limit is None else limit + 1,
         with_column_names=lambda names: [n.strip() for n in names],
-        row_index_name=ROW_COLUMN, row_index_offset=1,
+        row_index_name=ROW_COLUMN,
+        row_index_offset=1,
     )
     data = data.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
     check = _csv_field_check(path, len(header), limit)
@@ -220,12 +236,19 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
         with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError):
             bad_lines, bad_count = _csv_field_check_python(path, len(header), limit)
     if bad_count:
-        return _Read(issues=[Issue(
-            path=bundle_path, keyword="parse", fatal=True, rows=tuple(bad_lines),
-            count=bad_count,
-            message=f"{_lines(bad_lines, bad_count)}: the number of fields differs from the "
-                    f"header's ({len(header)})",
-        )])
+        return _Read(
+            issues=[
+                Issue(
+                    path=bundle_path,
+                    keyword="parse",
+                    fatal=True,
+                    rows=tuple(bad_lines),
+                    count=bad_count,
+                    message=f"{_lines(bad_lines, bad_count)}: the number of fields differs "
+                    f"from the header's ({len(header)})",
+                )
+            ]
+        )
     if frame is None:
         reason = _reason(failure, "csv") if failure else "unreadable csv file"
         return _Read(issues=[_fatal(bundle_path, "parse", reason)])
@@ -235,8 +258,9 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
 # -- JSON Lines ---------------------------------------------------------------------------
 
 
-def _json_kinds(path: Path, columns: list[str], height: int, limit: int | None
-                ) -> tuple[pl.DataFrame, dict[str, str]] | None:
+def _json_kinds(
+    path: Path, columns: list[str], height: int, limit: int | None
+) -> tuple[pl.DataFrame, dict[str, str]] | None:
     """Line numbers and, per column, the first character of each raw JSON value.
 
     polars reads ``null`` and a missing key alike and turns a column mixing numbers and
@@ -294,8 +318,10 @@ def _column(values: list[Any]) -> pl.Series:
     except (OverflowError, TypeError, ValueError, pl.exceptions.PolarsError):
         pass
     return pl.Series(
-        [v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-         for v in values],
+        [
+            v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+            for v in values
+        ],
         dtype=pl.String,
     )
 
@@ -334,15 +360,27 @@ def _read_jsonl_python(bundle_path: str, path: Path, limit: int | None) -> _Read
             numbers.append(number)
     if bad_count:
         what = "not a JSON object" if not_object else "not valid JSON"
-        return _Read(issues=[Issue(path=bundle_path, keyword="parse", fatal=True,
-                                   rows=tuple(bad), count=bad_count,
-                                   message=f"{_lines(bad, bad_count)}: {what}")])
+        return _Read(
+            issues=[
+                Issue(
+                    path=bundle_path,
+                    keyword="parse",
+                    fatal=True,
+                    rows=tuple(bad),
+                    count=bad_count,
+                    message=f"{_lines(bad, bad_count)}: {what}",
+                )
+            ]
+        )
     keys: dict[str, None] = {}
     for row in rows:
         keys.update(dict.fromkeys(row))
     if keys.keys() & {ROW_COLUMN, FILE_COLUMN}:
-        return _Read(issues=[_fatal(bundle_path, "parse",
-                                    f"keys {ROW_COLUMN} and {FILE_COLUMN} are reserved")])
+        return _Read(
+            issues=[
+                _fatal(bundle_path, "parse", f"keys {ROW_COLUMN} and {FILE_COLUMN} are reserved")
+            ]
+        )
     missing = object()
     columns: dict[str, pl.Series] = {ROW_COLUMN: pl.Series(numbers, dtype=pl.Int64)}
     kinds: dict[str, str] = {}
@@ -364,8 +402,11 @@ def _read_jsonl(bundle_path: str, path: Path, limit: int | None) -> _Read:
     except Exception:
         return _read_jsonl_python(bundle_path, path, limit)
     if set(frame.columns) & {ROW_COLUMN, FILE_COLUMN}:
-        return _Read(issues=[_fatal(bundle_path, "parse",
-                                    f"keys {ROW_COLUMN} and {FILE_COLUMN} are reserved")])
+        return _Read(
+            issues=[
+                _fatal(bundle_path, "parse", f"keys {ROW_COLUMN} and {FILE_COLUMN} are reserved")
+            ]
+        )
     found = _json_kinds(path, frame.columns, frame.height, limit)
     if found is None:
         frame = frame.with_row_index(ROW_COLUMN, offset=1)
@@ -379,14 +420,15 @@ def _read_jsonl(bundle_path: str, path: Path, limit: int | None) -> _Read:
 
 def _read_parquet(bundle_path: str, path: Path, limit: int | None) -> _Read:
     try:
-        frame = pl.scan_parquet(
-            path, n_rows=None if limit is None else limit + 1
-        ).collect()
+        frame = pl.scan_parquet(path, n_rows=None if limit is None else limit + 1).collect()
     except Exception as exc:
         return _Read(issues=[_fatal(bundle_path, "parse", _reason(exc, "parquet"))])
     if set(frame.columns) & {ROW_COLUMN, FILE_COLUMN}:
-        return _Read(issues=[_fatal(bundle_path, "parse",
-                                    f"columns {ROW_COLUMN} and {FILE_COLUMN} are reserved")])
+        return _Read(
+            issues=[
+                _fatal(bundle_path, "parse", f"columns {ROW_COLUMN} and {FILE_COLUMN} are reserved")
+            ]
+        )
     return _Read(frame=frame.with_row_index(ROW_COLUMN, offset=1))
 
 
@@ -445,16 +487,20 @@ def read_table(
             issues.append(_fatal(bundle_path, "parse", "the file cannot be opened"))
             continue
         if fmt is None:
-            issues.append(_fatal(bundle_path, "parse",
-                                 f"unsupported table format '{path.suffix}'"))
+            issues.append(_fatal(bundle_path, "parse", f"unsupported table format '{path.suffix}'"))
             continue
         if check is not None:
             check.finish()
             if check.bad_line is not None:
-                issues.append(Issue(path=bundle_path, keyword="encoding", fatal=True,
-                                    rows=(check.bad_line,),
-                                    message=f"line {check.bad_line}: the file is not valid "
-                                            "UTF-8"))
+                issues.append(
+                    Issue(
+                        path=bundle_path,
+                        keyword="encoding",
+                        fatal=True,
+                        rows=(check.bad_line,),
+                        message=f"line {check.bad_line}: the file is not valid UTF-8",
+                    )
+                )
                 continue
         remaining = None if max_rows is None else max(max_rows - rows, 0)
         read = _read_one(bundle_path, path, fmt, remaining)
@@ -462,15 +508,23 @@ def read_table(
         if read.frame is None:
             continue
         if read.truncated:
-            issues.append(Issue(path=bundle_path, keyword="limit",
-                                message=f"only the first {max_rows} rows of this table "
-                                        "were read"))
+            issues.append(
+                Issue(
+                    path=bundle_path,
+                    keyword="limit",
+                    message=f"only the first {max_rows} rows of this table were read",
+                )
+            )
         try:
-            result = validator.validate(read.frame, path=bundle_path,
-                                        source_is_text=read.text, json_kinds=read.kinds)
+            result = validator.validate(
+                read.frame, path=bundle_path, source_is_text=read.text, json_kinds=read.kinds
+            )
         except Exception as exc:  # a validator bug must not stop the audit either
-            issues.append(_fatal(bundle_path, "parse",
-                                 f"the table could not be validated ({type(exc).__name__})"))
+            issues.append(
+                _fatal(
+                    bundle_path, "parse", f"the table could not be validated ({type(exc).__name__})"
+                )
+            )
             continue
         issues.extend(result.issues)
         if any(i.fatal for i in result.issues):
@@ -487,7 +541,15 @@ def read_table(
         try:
             combined = pl.concat(frames, how="diagonal_relaxed").lazy()
         except Exception:
-            issues.append(_fatal(paths[0], "parse",
-                                 "the files of this type have incompatible column types"))
-    return Table(type=type_id, paths=paths, frame=combined, rows=rows, sha256=digests,
-                 sizes=sizes, issues=issues)
+            issues.append(
+                _fatal(paths[0], "parse", "the files of this type have incompatible column types")
+            )
+    return Table(
+        type=type_id,
+        paths=paths,
+        frame=combined,
+        rows=rows,
+        sha256=digests,
+        sizes=sizes,
+        issues=issues,
+    )

@@ -76,15 +76,43 @@ _TYPE_CODES: dict[str, tuple[int, ...]] = {
 }
 
 # Keywords that never fail: annotations and structure.
-_IGNORED = frozenset({
-    "title", "description", "default", "examples", "$comment", "deprecated", "readOnly",
-    "writeOnly", "contentMediaType", "contentEncoding", "contentSchema", "$schema", "$id",
-    "$anchor", "$dynamicAnchor", "$defs", "definitions", "$vocabulary",
-})
-_NATIVE = frozenset({
-    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minLength", "maxLength", "pattern", "format",
-})
+_IGNORED = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+        "$schema",
+        "$id",
+        "$anchor",
+        "$dynamicAnchor",
+        "$defs",
+        "definitions",
+        "$vocabulary",
+    }
+)
+_NATIVE = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+    }
+)
 _NATIVE_FORMATS = frozenset({"date", "date-time", "time", "email", "uuid", "ipv4"})
 _ROOT_NATIVE = frozenset({"properties", "required", "additionalProperties", "patternProperties"})
 
@@ -113,7 +141,10 @@ _FORMAT_RES = {
     "ipv4": _IPV4_RE,
 }
 _HELPER_DTYPES: dict[str, pl.DataType] = {
-    "num": pl.Float64(), "int": pl.Int64(), "bool": pl.Boolean(), "txt": pl.String(),
+    "num": pl.Float64(),
+    "int": pl.Int64(),
+    "bool": pl.Boolean(),
+    "txt": pl.String(),
 }
 _TEMPORAL_FORMAT = {pl.Date: "date", pl.Datetime: "date-time", pl.Time: "time"}
 _MAX_REF_DEPTH = 32
@@ -173,9 +204,15 @@ def _rust_regex_ok(pattern: str) -> bool:
     return True
 
 
-_NUMERIC_KEYWORDS = frozenset({
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-})
+_NUMERIC_KEYWORDS = frozenset(
+    {
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    }
+)
 _STRING_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "format"})
 
 
@@ -290,8 +327,17 @@ class ColumnValidator:
     def _plan(self, column: str, schema: Any, *, required: bool, index: int) -> _Plan:
         merged, conflicts = self._merge_ref(schema, self._resolver, 0)
         if not isinstance(merged, dict):
-            return _Plan(column, schema, {}, None, {}, frozenset(), required=required,
-                         forbidden=merged is False, index=index)
+            return _Plan(
+                column,
+                schema,
+                {},
+                None,
+                {},
+                frozenset(),
+                required=required,
+                forbidden=merged is False,
+                index=index,
+            )
         native: dict[str, Any] = {}
         fallback: set[str] = set(conflicts)
         for key, value in merged.items():
@@ -312,8 +358,16 @@ class ColumnValidator:
             else:
                 fallback.add(key)
         return _Plan(
-            column, schema, merged, _types_of(merged), native, frozenset(fallback),
-            frozenset(conflicts), _implied_types(merged), required=required, index=index,
+            column,
+            schema,
+            merged,
+            _types_of(merged),
+            native,
+            frozenset(fallback),
+            frozenset(conflicts),
+            _implied_types(merged),
+            required=required,
+            index=index,
         )
 
     def _plans(self, columns: list[str]) -> tuple[list[_Plan], list[str]]:
@@ -369,8 +423,13 @@ class ColumnValidator:
                     code = chain.otherwise(_STR)
                 else:
                     code = (
-                        chain.when(is_bool).then(_BOOL).when(is_int).then(_INT)
-                        .when(looks_num).then(_NUM).otherwise(_STR)
+                        chain.when(is_bool)
+                        .then(_BOOL)
+                        .when(is_int)
+                        .then(_INT)
+                        .when(looks_num)
+                        .then(_NUM)
+                        .otherwise(_STR)
                     )
             out["code"] = code.cast(pl.UInt8)
             if types - {"string", "null"}:
@@ -393,7 +452,8 @@ class ColumnValidator:
             out["num"] = as_float
             exact = dtype.is_integer()
             out["int"] = pl.when(integral).then(
-                (s if exact else as_float).cast(pl.Int64, strict=False))
+                (s if exact else as_float).cast(pl.Int64, strict=False)
+            )
         elif dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
             code = pl.when(is_null).then(_ABSENT).otherwise(_STR)
             out["txt"] = s.cast(pl.String)
@@ -429,17 +489,24 @@ class ColumnValidator:
             k = pl.col(kind)
             number = (
                 pl.when(out["num"].is_finite() & (out["num"].floor() == out["num"]))
-                .then(_INT).otherwise(_NUM)
+                .then(_INT)
+                .otherwise(_NUM)
                 if "num" in out
                 else pl.lit(_NUM)
             )
             code = (
-                pl.when(k.is_null()).then(_ABSENT)
-                .when(k == "n").then(_NULL)
-                .when(k == '"').then(_STR)
-                .when(k.is_in(["t", "f"])).then(_BOOL)
-                .when(k == "{").then(_OBJ)
-                .when(k == "[").then(_ARR)
+                pl.when(k.is_null())
+                .then(_ABSENT)
+                .when(k == "n")
+                .then(_NULL)
+                .when(k == '"')
+                .then(_STR)
+                .when(k.is_in(["t", "f"]))
+                .then(_BOOL)
+                .when(k == "{")
+                .then(_OBJ)
+                .when(k == "[")
+                .then(_ARR)
                 .otherwise(number)
             )
         out["code"] = code.cast(pl.UInt8)
@@ -501,8 +568,9 @@ class ColumnValidator:
                 allowed = sorted({c for t in plan.types or () for c in _TYPE_CODES.get(t, ())})
                 masks[key] = present & ~code.is_in(allowed)
             elif key in ("enum", "const"):
-                masks[key] = present & ~self._member(value if key == "enum" else [value],
-                                                     code, num, txt, col("bool"))
+                masks[key] = present & ~self._member(
+                    value if key == "enum" else [value], code, num, txt, col("bool")
+                )
             elif key == "minimum":
                 masks[key] = is_number & (num < value)
             elif key == "maximum":
@@ -539,8 +607,9 @@ class ColumnValidator:
     ) -> pl.Expr:
         """True where the cell equals one of ``members`` (JSON equality: 1 == 1.0)."""
         strings = [m for m in members if isinstance(m, str)]
-        numbers = [float(m) for m in members if isinstance(m, int | float)
-                   and not isinstance(m, bool)]
+        numbers = [
+            float(m) for m in members if isinstance(m, int | float) and not isinstance(m, bool)
+        ]
         hit: pl.Expr = pl.lit(False)
         if strings:
             hit = hit | ((code == _STR) & txt.is_in(strings))
@@ -587,8 +656,12 @@ class ColumnValidator:
             rest.discard("pattern")
             rx = re.compile(str(plan.merged["pattern"]))
             distinct = (
-                mat.lazy().filter(code == _STR).select(pl.col(plan.h("txt")).unique())
-                .collect().to_series().to_list()
+                mat.lazy()
+                .filter(code == _STR)
+                .select(pl.col(plan.h("txt")).unique())
+                .collect()
+                .to_series()
+                .to_list()
             )
             bad = [v for v in distinct if v is not None and not rx.search(v)]
             masks["pattern"] = mat.select(
@@ -603,20 +676,24 @@ class ColumnValidator:
             for n in names
         ]
         groups = (
-            mat.lazy().with_row_index("\x00i").filter(code != _ABSENT)
-            .group_by(keys).agg(*firsts, pl.col(plan.column).first().alias("\x00raw"),
-                                pl.col("\x00i"))
+            mat.lazy()
+            .with_row_index("\x00i")
+            .filter(code != _ABSENT)
+            .group_by(keys)
+            .agg(*firsts, pl.col(plan.column).first().alias("\x00raw"), pl.col("\x00i"))
             .collect()
         )
         validator = self._validator.evolve(schema=plan.schema)
         failing: dict[str, list[int]] = {}
         for row in groups.iter_rows(named=True):
-            value = self._py_value(row["code"], row["num"], row["int"], row["bool"],
-                                   row["txt"], row["\x00raw"])
+            value = self._py_value(
+                row["code"], row["num"], row["int"], row["bool"], row["txt"], row["\x00raw"]
+            )
             seen: set[str] = set()
             for error in validator.iter_errors(value):
-                keyword = next((str(p) for p in error.relative_schema_path if p != "$ref"),
-                               keyword_of(error))
+                keyword = next(
+                    (str(p) for p in error.relative_schema_path if p != "$ref"), keyword_of(error)
+                )
                 if keyword in rest and keyword not in seen:
                     seen.add(keyword)
                     failing.setdefault(keyword, []).extend(row["\x00i"])
@@ -627,8 +704,13 @@ class ColumnValidator:
         return masks
 
     def _row_fallback(
-        self, plans: list[_Plan], mat: pl.DataFrame, columns: list[str], text: bool,
-        kinds: Mapping[str, str], helpers: set[str],
+        self,
+        plans: list[_Plan],
+        mat: pl.DataFrame,
+        columns: list[str],
+        text: bool,
+        kinds: Mapping[str, str],
+        helpers: set[str],
     ) -> dict[str, list[int]]:
         """Row-schema keywords (``dependentRequired``, ``if``...) checked row by row."""
         first: dict[str, _Plan] = {}
@@ -642,15 +724,17 @@ class ColumnValidator:
                 continue
             for n in ("code", "num", "int", "bool", "txt"):
                 name = found.h(n)
-                exprs.append((pl.col(name) if name in helpers else pl.lit(None)).alias(
-                    f"{n}:{column}"))
+                exprs.append(
+                    (pl.col(name) if name in helpers else pl.lit(None)).alias(f"{n}:{column}")
+                )
             exprs.append(pl.col(column).alias(f"raw:{column}"))
         if self._root_fallback & {"unevaluatedProperties", "unevaluatedItems"}:
             # what is "unevaluated" depends on the rest of the schema
             validator = self._validator
         else:
             validator = self._validator.evolve(
-                schema={k: self.row_schema[k] for k in self._root_fallback})
+                schema={k: self.row_schema[k] for k in self._root_fallback}
+            )
         failing: dict[str, list[int]] = {}
         for index, row in enumerate(mat.select(exprs).iter_rows(named=True)):
             instance: dict[str, Any] = {}
@@ -661,14 +745,22 @@ class ColumnValidator:
                     if code == _ABSENT:
                         continue
                     instance[column] = self._py_value(
-                        code, row[f"num:{column}"], row[f"int:{column}"],
-                        row[f"bool:{column}"], row[f"txt:{column}"], raw)
+                        code,
+                        row[f"num:{column}"],
+                        row[f"int:{column}"],
+                        row[f"bool:{column}"],
+                        row[f"txt:{column}"],
+                        raw,
+                    )
                 elif raw is not None and not (text and raw == ""):
                     instance[column] = _jsonable(raw)
             seen: set[str] = set()
             for error in validator.iter_errors(instance):
-                keyword = str(error.relative_schema_path[0]) if error.relative_schema_path \
+                keyword = (
+                    str(error.relative_schema_path[0])
+                    if error.relative_schema_path
                     else keyword_of(error)
+                )
                 if keyword in self._root_fallback and keyword not in seen:
                     seen.add(keyword)
                     failing.setdefault(keyword, []).append(index)
@@ -722,8 +814,15 @@ class ColumnValidator:
         issues: list[Issue] = []
         for name in self._required:
             if name not in schema:
-                issues.append(Issue(path=path, keyword="required", column=name, fatal=True,
-                                    message=f"required column '{name}' is missing"))
+                issues.append(
+                    Issue(
+                        path=path,
+                        keyword="required",
+                        column=name,
+                        fatal=True,
+                        message=f"required column '{name}' is missing",
+                    )
+                )
         plans, unexpected = self._plans(columns)
 
         helpers_exprs: list[pl.Expr] = []
@@ -731,8 +830,7 @@ class ColumnValidator:
             kind = kinds.get(plan.column)
             if kind is not None and kind not in schema:
                 kind = None
-            for name, expr in self._cells(plan, schema[plan.column], source_is_text,
-                                          kind).items():
+            for name, expr in self._cells(plan, schema[plan.column], source_is_text, kind).items():
                 helpers_exprs.append(expr.alias(plan.h(name)))
         helpers = {e.meta.output_name() for e in helpers_exprs}
         parsed_exprs: list[pl.Expr] = []
@@ -746,8 +844,7 @@ class ColumnValidator:
         mask_of: list[tuple[_Plan, str, str]] = []  # plan, keyword, mask column
         for plan in plans:
             has_kind = kinds.get(plan.column) in schema
-            for keyword, expr in self._masks(plan, schema[plan.column], has_kind,
-                                             helpers).items():
+            for keyword, expr in self._masks(plan, schema[plan.column], has_kind, helpers).items():
                 name = plan.h(f"bad:{keyword}")
                 mask_exprs.append(expr.alias(name))
                 mask_of.append((plan, keyword, name))
@@ -783,42 +880,66 @@ class ColumnValidator:
 
         mask_of.sort(key=lambda item: item[0].index)  # issues in column order
         rownum = (
-            pl.col(ROW_COLUMN).cast(pl.Int64) if ROW_COLUMN in schema
+            pl.col(ROW_COLUMN).cast(pl.Int64)
+            if ROW_COLUMN in schema
             else pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
         )
         report: list[tuple[str | None, str, str, str]] = [
-            (plan.column, keyword, name, self._message(plan, keyword, has_kind=kinds.get(
-                plan.column) in schema))
+            (
+                plan.column,
+                keyword,
+                name,
+                self._message(plan, keyword, has_kind=kinds.get(plan.column) in schema),
+            )
             for plan, keyword, name in mask_of
         ]
         report += [
-            (column, "additionalProperties", f"\x00extra:{column}",
-             f"unexpected column '{column}' is not allowed by the schema")
+            (
+                column,
+                "additionalProperties",
+                f"\x00extra:{column}",
+                f"unexpected column '{column}' is not allowed by the schema",
+            )
             for column in unexpected
         ]
         if report:
             stats = mat.select(
-                [e for i, (_, _, name, _) in enumerate(report) for e in (
-                    pl.col(name).sum().alias(f"n{i}"),
-                    rownum.filter(pl.col(name)).head(self.report_rows).implode().alias(f"r{i}"),
-                )]
+                [
+                    e
+                    for i, (_, _, name, _) in enumerate(report)
+                    for e in (
+                        pl.col(name).sum().alias(f"n{i}"),
+                        rownum.filter(pl.col(name)).head(self.report_rows).implode().alias(f"r{i}"),
+                    )
+                ]
             ).row(0, named=True)
             for i, (where, keyword, _, message) in enumerate(report):
                 count = int(stats[f"n{i}"] or 0)
                 if count:
-                    issues.append(Issue(path=path, keyword=keyword, message=message,
-                                        column=where, rows=tuple(stats[f"r{i}"]), count=count))
+                    issues.append(
+                        Issue(
+                            path=path,
+                            keyword=keyword,
+                            message=message,
+                            column=where,
+                            rows=tuple(stats[f"r{i}"]),
+                            count=count,
+                        )
+                    )
 
         if self._root_fallback and mat.height:
             failing = self._row_fallback(plans, mat, columns, source_is_text, kinds, helpers)
             numbers = mat.select(rownum.alias("n")).to_series()
             for keyword, indexes in failing.items():
-                issues.append(Issue(
-                    path=path, keyword=keyword,
-                    message=f"row {describe(keyword, self.row_schema.get(keyword))}",
-                    rows=tuple(int(numbers[i]) for i in indexes[: self.report_rows]),
-                    count=len(indexes),
-                ))
+                issues.append(
+                    Issue(
+                        path=path,
+                        keyword=keyword,
+                        message=f"row {describe(keyword, self.row_schema.get(keyword))}",
+                        rows=tuple(int(numbers[i]) for i in indexes[: self.report_rows]),
+                        count=len(indexes),
+                    )
+                )
 
         out = self._output(plans, mat, df, schema, columns, source_is_text, helpers, mask_of)
         return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height)
@@ -835,8 +956,15 @@ class ColumnValidator:
         return f"column '{plan.column}' {describe(keyword, plan.merged.get(keyword))}"
 
     def _output(
-        self, plans: list[_Plan], mat: pl.DataFrame, df: pl.DataFrame, schema: pl.Schema,
-        columns: list[str], text: bool, helpers: set[str], mask_of: list[tuple[_Plan, str, str]],
+        self,
+        plans: list[_Plan],
+        mat: pl.DataFrame,
+        df: pl.DataFrame,
+        schema: pl.Schema,
+        columns: list[str],
+        text: bool,
+        helpers: set[str],
+        mask_of: list[tuple[_Plan, str, str]],
     ) -> pl.DataFrame:
         """Typed declared columns with failing cells nulled; other columns as they were."""
         first: dict[str, _Plan] = {}
@@ -858,8 +986,11 @@ class ColumnValidator:
                 continue
             typed = self._typed(found, schema[column], text, helpers)
             if bad.get(column):
-                typed = pl.when(pl.any_horizontal([pl.col(n) for n in bad[column]])).then(
-                    None).otherwise(typed)
+                typed = (
+                    pl.when(pl.any_horizontal([pl.col(n) for n in bad[column]]))
+                    .then(None)
+                    .otherwise(typed)
+                )
             exprs.append(typed.alias(column))
         for name in self._properties:
             if name not in schema:

@@ -14,7 +14,6 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
 __all__ = ["SchemaRegistry", "engine_schemas"]
@@ -33,10 +32,6 @@ def engine_schemas() -> list[dict[str, Any]]:
     return out
 
 
-def _refuse(uri: str) -> Resource[Any]:
-    raise NoSuchResource(ref=uri)
-
-
 class SchemaRegistry:
     """Schemas by ``$id``, with cached validators (safe to share between threads)."""
 
@@ -50,7 +45,8 @@ class SchemaRegistry:
             Draft202012Validator.check_schema(schema)
             self.schemas[schema_id] = schema
             resources.append((schema_id, Resource.from_contents(schema, DRAFT202012)))
-        self.registry: Registry[Any] = Registry(retrieve=_refuse).with_resources(resources)  # type: ignore[call-arg]
+        # The default ``retrieve`` refuses every URI it does not hold: no network fetches.
+        self.registry: Registry[Any] = Registry().with_resources(resources)
         self._validators: dict[str, Draft202012Validator] = {}
         self._lock = threading.Lock()
 
