@@ -344,6 +344,16 @@ class Context:
 
     # -- evidence -----------------------------------------------------------------
 
+    def available(self, kind: str | None = None) -> list[str]:
+        """Evidence types the bundle maps files to (optionally of one kind), sorted; for
+        indicators that look across all evidence, such as a scan for plaintext personal
+        data in every table."""
+        return sorted(
+            t
+            for t in self.store.types
+            if self.store.paths(t) and (kind is None or self.store.kind(t) == kind)
+        )
+
     def has(self, type_id: str) -> bool:
         """Whether the manifest maps at least one existing file to ``type_id``."""
         return bool(self.store.paths(type_id))
