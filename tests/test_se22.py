@@ -1,0 +1,99 @@
+"""SE22 Platform data safety: the plaintext identifier scan and the key-data rules."""
+
+from __future__ import annotations
+
+import polars as pl
+from compliance_builtin.se22_platform_data_safety import scan_identifiers
+
+from compliance.testing import run_case
+
+# The worked example of GB 11643 (check character X) and the same digits with a wrong one.
+VALID_ID = "11010519491231002X"
+WRONG_CHECK = "110105194912310021"
+
+
+def _frame(**columns: list) -> pl.LazyFrame:
+    n = len(next(iter(columns.values())))
+    return pl.LazyFrame({"__file": ["t.csv"] * n, "__row": list(range(1, n + 1)), **columns})
+
+
+def test_identity_numbers_need_a_valid_check_character() -> None:
+    hits = scan_identifiers(_frame(note=[f"id {VALID_ID}", WRONG_CHECK, "none"]))
+    assert [(h.column, h.identity_cells, h.mobile_cells, h.first_row) for h in hits] == [
+        ("note", 1, 0, 1)
+    ]
+
+
+def test_mobile_numbers_bare_with_country_code_and_in_integer_columns() -> None:
+    hits = scan_identifiers(
+        _frame(
+            user=["13800000001", "+86 13900000002", "86-13900000002", "138****0001"],
+            number=[8613700000003, 12345678901, 1, 2],
+        )
+    )
+    found = {h.column: (h.identity_cells, h.mobile_cells, h.first_row) for h in hits}
+    # "+86 13900000002" splits into two runs, the second a bare mobile number; the masked
+    # value and 12345678901 (second digit 2) do not match.
+    assert found == {"user": (0, 3, 1), "number": (0, 1, 1)}
+
+
+def test_digits_inside_longer_numbers_and_timestamps_do_not_match() -> None:
+    hits = scan_identifiers(
+        _frame(
+            ref=["9913800000001", "2025122008020012345", f"{VALID_ID}7"],
+            time=["2025-12-20T08:02:00+08:00", "20251220", "U0001"],
+        )
+    )
+    assert hits == []
+
+
+def test_findings_never_show_the_value(host) -> None:
+    spec = {"indicator": "SE22", "period": {"start": "2025-01-01", "end": "2025-12-31"}}
+    case = {
+        "evidence": [
+            {"path": "records/d.yaml", "type": "data_inventory", "sample": {"quality": "good"}},
+            {
+                "path": "tables/access_log.csv",
+                "type": "access_log",
+                "content": "time,account_id,result\n"
+                f"2025-12-20T08:00:00+08:00,{VALID_ID},success\n"
+                "2025-12-20T08:00:00+08:00,13800000001,success\n",
+            },
+        ]
+    }
+    verdict = run_case(spec, case, host=host).verdict
+    r4 = [f for f in verdict.findings if f.rule == "SE22.R4"]
+    assert len(r4) == 1
+    assert r4[0].location is not None and r4[0].location.row == 1
+    assert r4[0].location.column == "account_id"
+    assert VALID_ID not in r4[0].message and "13800000001" not in r4[0].message
+    assert "1 cells with identity numbers and 1 cells with mobile numbers" in r4[0].message
+
+
+def test_unencrypted_key_data_is_a_red_line(host) -> None:
+    spec = {"indicator": "SE22", "period": {"start": "2025-01-01", "end": "2025-12-31"}}
+    content = """\
+datasets:
+  - dataset_id: DS01
+    name: Resident registry
+    classification: sensitive_personal
+    encryption_at_rest: {enabled: true, algorithm: aes_256_gcm, key_management: hsm}
+    backup: {frequency: hourly, last_backup: "2025-12-31", offsite: true}
+    restore_test: {date: "2025-06-01", result: success}
+  - dataset_id: DS02
+    name: Visitor records
+    classification: personal
+    encryption_at_rest: {enabled: true, algorithm: DES, key_management: kms}
+    backup: {frequency: daily, last_backup: "2025-12-30", offsite: true}
+    restore_test: {date: "2025-06-01", result: success}
+  - dataset_id: DS03
+    name: Public notices
+    classification: public
+"""
+    case = {"evidence": [{"path": "records/d.yaml", "type": "data_inventory", "content": content}]}
+    verdict = run_case(spec, case, host=host).verdict
+    scores = {r.rule: r.score for r in verdict.rules}
+    # AES-256 matches with separators ignored; DES does not; the public set is not key data.
+    assert scores["SE22.R1"] == 0.5
+    assert scores["SE22.R2"] == 1.0
+    assert verdict.score == 59.0
