@@ -392,14 +392,22 @@ class Context:
         records = self.records(type_id)
         return records[0] if records else None
 
-    def table(self, type_id: str) -> Table | None:
-        """The type's rows from every file mapped to it, or None if none is readable."""
+    def table(self, type_id: str, *, report_issues: bool = True) -> Table | None:
+        """The type's rows from every file mapped to it, or None if none is readable.
+
+        :param report_issues: turn the table's schema issues into this indicator's
+            findings (the default). An indicator that reads every table for a side check
+            (a scan for personal data, say) passes False so it does not repeat problems
+            that belong to the indicators that own those tables.
+        """
         table = self.store.table(type_id)
         if table is None:
-            self._missing(type_id)
+            if report_issues:
+                self._missing(type_id)
             return None
         self._note(type_id, [(p, table.sha256[p], table.sizes[p]) for p in table.paths])
-        self._issues(type_id, table.issues)
+        if report_issues:
+            self._issues(type_id, table.issues)
         return table if table.usable else None
 
     def documents(self, type_id: str) -> list[Document]:

@@ -342,7 +342,7 @@ class PlatformDataSafety(Indicator):
         types = ctx.available(kind="table")
         scanned = clean = 0
         for type_id in types:
-            table = ctx.table(type_id)
+            table = ctx.table(type_id, report_issues=False)
             if table is None or table.frame is None:
                 continue
             scanned += 1
