@@ -95,6 +95,13 @@ class Finding:
     message: str
     location: Location | None = None
     remediation: str | None = None
+    #: The id of the waiver that accepted this finding (``--waivers``), else None. Written
+    #: to the report only when set, so reports without waivers keep their exact shape.
+    waiver: str | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -106,6 +113,9 @@ class Finding:
             out["location"] = self.location.to_dict()
         if self.remediation:
             out["remediation"] = self.remediation
+        if self.waiver is not None:
+            out["waived"] = True
+            out["waiver"] = self.waiver
         return out
 
 
