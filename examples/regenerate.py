@@ -5,7 +5,8 @@
 Both communities are fictional. Their evidence comes from the evidence types' own sample
 generators (the same ones ``compliance sample`` uses), then the rules document is turned
 into a Word file for the strong community and a PDF for the weak one, so the examples hold
-every kind of evidence: records (YAML), tables (CSV) and documents (DOCX, PDF).
+every kind of evidence: records (YAML), tables (CSV and, for the largest device exports,
+Parquet) and documents (DOCX, PDF).
 """
 
 from __future__ import annotations
@@ -97,6 +98,41 @@ def to_pdf(markdown: Path, title: str) -> Path:
     return target
 
 
+#: Tables larger than this are stored as Parquet: a year of hourly device data is megabytes
+#: of CSV but a fraction of that in a typed, compressed column store.
+PARQUET_OVER_BYTES = 250_000
+
+
+def to_parquet(folder: Path, host: PluginHost) -> list[tuple[str, str]]:
+    """Rewrite the large CSV tables as Parquet with their schema's types (read through the
+    engine's own table reader, so the Parquet holds exactly what the CSV meant)."""
+    from compliance.evidence.tables import read_table
+    from compliance.runner import make_registry
+
+    registry = make_registry(host)
+    manifest = json.loads((folder / "bundle.json").read_text("utf-8"))
+    types = host.evidence_types()
+    moved = []
+    for entry in manifest["evidence"]:
+        path = folder / entry["path"]
+        if path.suffix != ".csv" or path.stat().st_size <= PARQUET_OVER_BYTES:
+            continue
+        et = types[entry["type"]]
+        table = read_table(
+            [(entry["path"], path)],
+            type_id=et.id,
+            row_schema=registry.get(et.schema),
+            registry=registry.registry,
+        )
+        assert table.frame is not None and not table.issues, entry["path"]
+        frame = table.frame.drop("__file", "__row").collect()
+        target = path.with_suffix(".parquet")
+        frame.write_parquet(target, compression="zstd", statistics=False)
+        path.unlink()
+        moved.append((entry["path"], str(Path(entry["path"]).with_suffix(".parquet"))))
+    return moved
+
+
 def _repoint(folder: Path, old: str, new: str) -> None:
     manifest_path = folder / "bundle.json"
     manifest = json.loads(manifest_path.read_text("utf-8"))
@@ -136,6 +172,8 @@ def main() -> None:
         )
         converted = convert(folder / "documents" / "safety_rules.md", "Community safety rules")
         _repoint(folder, "documents/safety_rules.md", f"documents/{converted.name}")
+        for old, new in to_parquet(folder, host):
+            _repoint(folder, old, new)
         print(f"wrote {folder.relative_to(ROOT)}")
 
 
