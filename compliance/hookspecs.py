@@ -10,8 +10,8 @@ indicators included) and mark implementations with :data:`compliance.hookimpl`::
         return [ElevatorSafety]
 
 Hooks whose name starts with ``compliance_`` and that *contribute* (indicators, evidence
-types, schemas, profiles, renderers) return lists; the engine collects them from every
-plugin and records which plugin gave what. The engine, not pluggy's loop, calls each
+types and readers, schemas, profiles, renderers) return lists; the engine collects them
+from every plugin and records which plugin gave what. The engine, not pluggy's loop, calls each
 indicator, so one failing indicator cannot stop the others. Observer hooks
 (``compliance_verdict_finished``, ``compliance_report_finished``) return nothing; an
 observer that raises is reported and ignored.
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from compliance.evidence.store import EvidenceReader
     from compliance.indicator import EvidenceType, Indicator
     from compliance.profile import ProfileSource
     from compliance.report.model import Report
@@ -58,6 +59,28 @@ def compliance_evidence_types() -> list[EvidenceType]:
         used in manifests (``patrol_log``), a ``kind`` (``record``, ``table`` or
         ``document``), the ``$id`` of the JSON Schema that validates it (records: each
         document; tables: each row) and a template that ``compliance bundle init`` writes.
+    """
+
+
+@hookspec
+def compliance_evidence_readers() -> list[EvidenceReader]:
+    """Contribute readers for file formats the built-in readers do not handle.
+
+    The engine reads records from ``.json``/``.yaml``/``.yml``, tables from
+    ``.csv``/``.jsonl``/``.ndjson``/``.parquet`` and documents from
+    ``.pdf``/``.docx``/``.md``/``.txt`` itself; those stay with the built-in readers. A
+    contributed reader handles the other extensions for one evidence kind, for example an
+    elevator controller's ``.xml`` fault export read as a table.
+
+    :return: a list of :class:`compliance.evidence.store.EvidenceReader`: a ``kind``
+        (``record``, ``table`` or ``document``), the file ``extensions`` it reads
+        (``(".xml",)``) and ``read(path) -> value``, where the value is the parsed data
+        of a record, the rows of a table (a polars DataFrame or a list of dicts) or the
+        text of a document (a string, or a list of page strings). The engine validates
+        what a reader returns against the evidence type's schema exactly as it does for
+        built-in formats: table rows that are all strings are typed from the schema as
+        CSV cells are, typed columns keep their types. An exception in ``read`` becomes
+        an unreadable-file finding.
     """
 
 

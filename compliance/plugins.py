@@ -92,6 +92,7 @@ class _Collected:
     schemas: list[dict[str, Any]] = field(default_factory=list)
     profiles: dict[str, Any] = field(default_factory=dict)
     renderers: dict[str, Any] = field(default_factory=dict)
+    readers: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -289,7 +290,24 @@ class PluginHost:
         for _plugin, items in self._call_each("compliance_renderers"):
             for renderer in items:
                 c.renderers.setdefault(renderer.name, renderer)
+        self._collect_readers(c)
         return c
+
+    def _collect_readers(self, c: _Collected) -> None:
+        from compliance.evidence.store import EvidenceReader
+
+        for plugin, items in self._call_each("compliance_evidence_readers"):
+            for reader in items:
+                if isinstance(reader, EvidenceReader):
+                    c.readers.append(reader)
+                else:
+                    self.errors.append(
+                        PluginError(
+                            plugin,
+                            "compliance_evidence_readers",
+                            f"{reader!r} is not an EvidenceReader",
+                        )
+                    )
 
     def _version(self, plugin: str, cls: type[Indicator]) -> str | None:
         info = self.infos.get(plugin)
@@ -313,6 +331,9 @@ class PluginHost:
 
     def schemas(self) -> list[dict[str, Any]]:
         return list(self.collected().schemas)
+
+    def evidence_readers(self) -> list[Any]:
+        return list(self.collected().readers)
 
     def notes(self) -> list[str]:
         return list(self.collected().notes)

@@ -22,6 +22,16 @@ A case file is YAML::
 Evidence comes inline (``content``, or ``content_base64`` for binary files) or from the
 evidence type's sample generator (``sample``). The built-in indicators' tests run every
 case file through :func:`run_case_file`; vendors can do the same with theirs.
+
+For a test written in Python rather than YAML, :func:`run_indicator` checks one indicator
+on a bundle fragment and :func:`assert_verdict` states what the verdict must be::
+
+    verdict = run_indicator("EV01", [{"path": "tables/lifts.csv", "type": "elevator_register",
+                                      "content": "..."}])
+    assert_verdict(verdict, status="pass", score_range=(90, 100), not_fired=["EV01.R1"])
+
+:func:`run_case_folder` runs every case file of a folder. The pytest plugin
+(:mod:`compliance.pytest_plugin`) exposes the same as fixtures.
 """
 
 from __future__ import annotations
@@ -41,7 +51,16 @@ from compliance.indicator import SampleSpec
 from compliance.plugins import PluginHost
 from compliance.verdict import Verdict
 
-__all__ = ["CaseResult", "load_cases", "run_case", "run_case_file", "write_case_bundle"]
+__all__ = [
+    "CaseResult",
+    "assert_verdict",
+    "load_cases",
+    "run_case",
+    "run_case_file",
+    "run_case_folder",
+    "run_indicator",
+    "write_case_bundle",
+]
 
 DEFAULT_COMMUNITY = {
     "id": "case-0001",
@@ -187,3 +206,65 @@ def run_case_file(path: Path, *, host: PluginHost | None = None) -> Iterator[Cas
     host = host or PluginHost()
     for case in spec["cases"]:
         yield run_case(spec, case, host=host)
+
+
+def run_case_folder(path: Path | str, *, host: PluginHost | None = None) -> list[CaseResult]:
+    """Run every case of every ``*.yaml`` case file in a folder (sorted by name)."""
+    folder = Path(path)
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise ValueError(f"{folder}: no case files (*.yaml) in this folder")
+    host = host or PluginHost()
+    return [result for file in files for result in run_case_file(file, host=host)]
+
+
+def run_indicator(
+    code: str,
+    evidence: list[dict[str, Any]],
+    *,
+    host: PluginHost | None = None,
+    profile: str = "default",
+    community: dict[str, Any] | None = None,
+    period: dict[str, str] | None = None,
+) -> Verdict:
+    """Check one indicator on a bundle fragment and return its verdict.
+
+    :param code: the indicator's code (``EV01``).
+    :param evidence: evidence items as in a case file (``path``, ``type`` and one of
+        ``content``, ``content_base64``, ``sample`` or ``declare_only``).
+    :param host: the plugins to load (default: every installed plugin).
+    :param profile: profile name or file.
+    :param community: manifest community fields overriding the defaults.
+    :param period: the assessment period (``{"start": ..., "end": ...}``).
+    """
+    case: dict[str, Any] = {"name": "run_indicator", "evidence": evidence}
+    if community:
+        case["community"] = community
+    if period:
+        case["period"] = period
+    return run_case({"indicator": code}, case, host=host, profile=profile).verdict
+
+
+def assert_verdict(
+    verdict: Verdict,
+    *,
+    status: str | list[str] | None = None,
+    score_range: tuple[float, float] | None = None,
+    fired: list[str] | None = None,
+    not_fired: list[str] | None = None,
+) -> None:
+    """Raise ``AssertionError`` listing every way the verdict differs from the
+    expectation: ``status`` (one or several acceptable), inclusive ``score_range``, rules
+    that must (``fired``) or must not (``not_fired``) have reported findings."""
+    expect: dict[str, Any] = {}
+    if status is not None:
+        expect["status"] = status
+    if score_range is not None:
+        expect["score"] = list(score_range)
+    if fired:
+        expect["findings"] = list(fired)
+    if not_fired:
+        expect["no_findings"] = list(not_fired)
+    problems = _compare(verdict, expect)
+    if problems:
+        raise AssertionError(f"{verdict.code}: " + "; ".join(problems))

@@ -3,18 +3,53 @@ indicators (thread-safe, so indicators can run in parallel)."""
 
 from __future__ import annotations
 
+import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compliance.evidence.model import Document, Record, Table
+from compliance.evidence.model import Document, Issue, Record, Table
 
 if TYPE_CHECKING:
     from compliance.bundle.model import Bundle
     from compliance.indicator import EvidenceType
     from compliance.validation.registry import SchemaRegistry
 
-__all__ = ["EvidenceStore"]
+__all__ = ["BUILTIN_EXTENSIONS", "EvidenceReader", "EvidenceStore"]
+
+#: Extensions the engine reads itself, per kind; contributed readers never override them,
+#: so a plugin cannot change how the evidence every other indicator relies on is parsed.
+BUILTIN_EXTENSIONS = {
+    "record": (".json", ".yaml", ".yml"),
+    "table": (".csv", ".jsonl", ".ndjson", ".parquet"),
+    "document": (".pdf", ".docx", ".md", ".markdown", ".txt"),
+}
+
+
+@dataclass(frozen=True)
+class EvidenceReader:
+    """A reader a plugin contributes for a file format the engine does not read itself.
+
+    :param kind: ``record``, ``table`` or ``document``.
+    :param extensions: lower-case file extensions with the dot (``(".xml",)``).
+    :param read: ``read(path) -> value``: a record's parsed data; a table's rows (a
+        polars DataFrame or a list of dicts); a document's text (a string or a list of
+        page strings). Raise on unreadable input; the engine turns it into a finding.
+    :param name: shown in findings about files the reader could not read.
+    """
+
+    kind: str
+    extensions: tuple[str, ...]
+    read: Callable[[Path], Any]
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in BUILTIN_EXTENSIONS:
+            raise ValueError(f"evidence reader {self.name}: unknown kind {self.kind}")
+        if not self.extensions or not all(e.startswith(".") for e in self.extensions):
+            raise ValueError("evidence reader extensions look like '.xml'")
 
 
 class EvidenceStore:
@@ -31,8 +66,15 @@ class EvidenceStore:
         registry: SchemaRegistry,
         resolved: Mapping[str, list[str]],
         declared: Mapping[str, list[str]],
+        readers: Sequence[EvidenceReader] = (),
     ) -> None:
         self.bundle = bundle
+        # kind -> extension -> reader; the first plugin to claim an extension keeps it.
+        self.readers: dict[str, dict[str, EvidenceReader]] = {k: {} for k in BUILTIN_EXTENSIONS}
+        for reader in readers:
+            for ext in reader.extensions:
+                if ext.lower() not in BUILTIN_EXTENSIONS[reader.kind]:
+                    self.readers[reader.kind].setdefault(ext.lower(), reader)
         self.types = types
         self.registry = registry
         self._resolved = resolved
@@ -87,6 +129,10 @@ class EvidenceStore:
         out = []
         for rel in self.paths(et.id):
             path = self.bundle.path(rel)
+            reader = self._reader("record", path)
+            if reader is not None:
+                out.append(_contributed_record(reader, rel, path, et.id, validator))
+                continue
             out.append(
                 read_record(
                     rel,
@@ -102,15 +148,128 @@ class EvidenceStore:
     def _load_table(self, et: EvidenceType) -> Table:
         from compliance.evidence.tables import read_table
 
-        files = [(rel, self.bundle.path(rel)) for rel in self.paths(et.id)]
         row_schema = self.registry.get(et.schema) if et.schema else {"type": "object"}
-        return read_table(
-            files, type_id=et.id, row_schema=row_schema, registry=self.registry.registry
-        )
+        files = [(rel, self.bundle.path(rel)) for rel in self.paths(et.id)]
+        if not any(self._reader("table", path) for _, path in files):
+            return read_table(
+                files, type_id=et.id, row_schema=row_schema, registry=self.registry.registry
+            )
+        # Rows from a contributed reader go through the same column-wise validation as
+        # built-in formats (staged as files the built-in table reader reads), and the
+        # report keeps the original file's digest.
+        from compliance.evidence.hashing import file_digest
+
+        originals: dict[str, tuple[str, int]] = {}
+        failed: list[Issue] = []
+        with tempfile.TemporaryDirectory(prefix="compliance-reader-") as tmp:
+            staged: list[tuple[str, Path]] = []
+            for i, (rel, path) in enumerate(files):
+                reader = self._reader("table", path)
+                if reader is None:
+                    staged.append((rel, path))
+                    continue
+                try:
+                    # The report lists every file's digest, read or not.
+                    originals[rel] = file_digest(path)
+                    target = _stage(_as_frame(reader.read(path)), Path(tmp) / str(i))
+                except Exception as exc:  # a reader's bug must not stop the audit
+                    failed.append(_unreadable(rel, reader, exc))
+                    continue
+                staged.append((rel, target))
+            table = read_table(
+                staged, type_id=et.id, row_schema=row_schema, registry=self.registry.registry
+            )
+        for rel, (sha, size) in originals.items():
+            table.sha256[rel], table.sizes[rel] = sha, size
+        table.issues.extend(failed)
+        # Only files with a digest: the report lists each with its sha256.
+        table.paths = [rel for rel, _ in files if rel in table.sha256]
+        return table
 
     def _load_documents(self, et: EvidenceType) -> list[Document]:
         from compliance.evidence.documents import read_document
 
-        return [
-            read_document(rel, self.bundle.path(rel), type_id=et.id) for rel in self.paths(et.id)
-        ]
+        out = []
+        for rel in self.paths(et.id):
+            path = self.bundle.path(rel)
+            reader = self._reader("document", path)
+            if reader is None:
+                out.append(read_document(rel, path, type_id=et.id))
+            else:
+                out.append(_contributed_document(reader, rel, path, et.id))
+        return out
+
+    def _reader(self, kind: str, path: Path) -> EvidenceReader | None:
+        return self.readers[kind].get(path.suffix.lower())
+
+
+def _unreadable(rel: str, reader: EvidenceReader, exc: Exception) -> Issue:
+    name = reader.name or "a plugin's"
+    message = f"{name} reader could not read it ({type(exc).__name__})"
+    return Issue(rel, "parse", message, fatal=True)
+
+
+def _as_frame(value: Any) -> Any:
+    import polars as pl
+
+    if isinstance(value, pl.DataFrame):
+        return value
+    if isinstance(value, pl.LazyFrame):
+        return value.collect()
+    return pl.DataFrame(list(value))
+
+
+def _stage(frame: Any, stem: Path) -> Path:
+    """Write a reader's rows where the built-in table reader takes them over. Rows that
+    are all text (a reader that splits lines) are typed from the schema as CSV cells are;
+    rows with typed columns keep their types (Parquet)."""
+    import polars as pl
+
+    if all(dtype == pl.String for dtype in frame.dtypes):
+        target = stem.with_suffix(".csv")
+        frame.write_csv(target)
+    else:
+        target = stem.with_suffix(".parquet")
+        frame.write_parquet(target)
+    return target
+
+
+def _contributed_record(
+    reader: EvidenceReader, rel: str, path: Path, type_id: str, validator: Any
+) -> Record:
+    from compliance.evidence.hashing import file_digest
+    from compliance.evidence.records import _validate
+
+    record = Record(path=rel, type=type_id, data=None, sha256="", size=0)
+    try:
+        record.sha256, record.size = file_digest(path)
+        record.data = reader.read(path)
+    except Exception as exc:  # a reader's bug must not stop the audit
+        record.issues.append(_unreadable(rel, reader, exc))
+        return record
+    if validator is not None:
+        record.issues.extend(_validate(rel, record.data, validator))
+        # As for built-in formats: a document of the wrong type at the root is unusable.
+        if any(i.pointer in ("", None) and i.keyword == "type" for i in record.issues):
+            record.issues = [Issue(**{**i.__dict__, "fatal": True}) for i in record.issues]
+    return record
+
+
+def _contributed_document(reader: EvidenceReader, rel: str, path: Path, type_id: str) -> Document:
+    from compliance.evidence.documents import find_headings, normalize_text
+    from compliance.evidence.hashing import file_digest
+
+    fmt = path.suffix.lower().lstrip(".")
+    document = Document(path=rel, type=type_id, format=fmt, sha256="", size=0)
+    try:
+        document.sha256, document.size = file_digest(path)
+        value = reader.read(path)
+        pages = [value] if isinstance(value, str) else [str(p) for p in value]
+    except Exception as exc:  # a reader's bug must not stop the audit
+        document.issues.append(_unreadable(rel, reader, exc))
+        return document
+    document.pages = [normalize_text(p) for p in pages]
+    for number, page in enumerate(document.pages, start=1):
+        lines = [line.strip() for line in page.splitlines()]
+        document.headings.extend(find_headings(lines, page=number if len(pages) > 1 else None))
+    return document

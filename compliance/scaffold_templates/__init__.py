@@ -1,0 +1,1 @@
+"""Templates of ``compliance plugin new`` (package data; see :mod:`compliance.scaffold`)."""
