@@ -53,6 +53,9 @@ class Profile:
     red_line_cap: float
     insufficient_scores_zero: bool
     keywords: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: Rule ids (``SE11.R1``) the profile marks red-line on top of those declared in code;
+    #: no waiver can waive them.
+    red_lines: tuple[str, ...] = ()
     source: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -201,6 +204,7 @@ def _build(data: dict[str, Any], label: str) -> Profile:
                 scoring.get("insufficient_evidence_counts_as_zero", True)
             ),
             keywords=dict(data.get("keywords", {})),
+            red_lines=tuple(str(r) for r in data.get("red_lines", [])),
             source=label,
             raw=data,
         )

@@ -225,3 +225,17 @@ def test_indicator_needs_a_rule() -> None:
 
     with pytest.raises(IndicatorDefinitionError):
         type("NoRules", (Indicator,), {"code": "TT09", "title": "t", "dimension": "SMD"})
+
+
+def test_every_builtin_module_is_an_entry_point() -> None:
+    """A built-in indicator module without an entry point would silently never load."""
+    from importlib.resources import files
+
+    modules = {
+        p.name.removesuffix(".py")
+        for p in files("compliance_builtin").iterdir()
+        if p.name.startswith("se") and p.name.endswith(".py")
+    }
+    values = {ep.value for ep in md.entry_points(group="compliance.plugins")}
+    missing = sorted(m for m in modules if f"compliance_builtin.{m}" not in values)
+    assert len(modules) == 32 and not missing, missing
