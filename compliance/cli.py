@@ -31,9 +31,12 @@ def _fail(message: str, code: int) -> None:
 
 
 def _printable(text: str) -> str:
-    """Escape control characters so a file name can never drive the terminal."""
+    """Escape control characters so a file name can never drive the terminal, and mask
+    personal data (a phone number in a file name) in every line the CLI prints."""
+    from compliance.privacy import mask
+
     return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in mask(text)
     )
 
 
@@ -89,7 +92,8 @@ def _report_plugin_errors(host: Any) -> None:
     "formats",
     multiple=True,
     metavar="FORMAT",
-    help="Report format, repeatable (json, html, md, ...). Default: json and html.",
+    help="Report format, repeatable (json, html, md, sarif, junit, oscal, github, ...). "
+    "Default: json and html.",
 )
 @click.option(
     "--output",
@@ -107,6 +111,32 @@ def _report_plugin_errors(host: Any) -> None:
     help="Gate: exit 1 when the overall score is lower.",
 )
 @click.option(
+    "--fail-on-grade",
+    metavar="GRADE",
+    default=None,
+    help="Gate: exit 1 when the overall grade is GRADE or worse (profile band order).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "low", "medium", "high", "critical"]),
+    default=None,
+    help="Gate: exit 1 on any unwaived finding of this severity or higher.",
+)
+@click.option(
+    "--waivers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="YAML list of waivers (indicator or rule, scope, justification, approver, expires).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="REPORT.json",
+    help="A previous JSON report: the gate then fails only on regressions.",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -120,6 +150,14 @@ def _report_plugin_errors(host: Any) -> None:
 @click.option(
     "--only", multiple=True, metavar="CODE", help="Evaluate only this indicator (repeatable)."
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Each indicator runs in its own process and fails (error verdict) after this long.",
+)
 @click.option("--allow-errors", is_flag=True, help="Exit by the gate even if a plugin failed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @handle_errors
@@ -129,9 +167,14 @@ def check(
     output: Path,
     profile: str,
     fail_under: float | None,
+    fail_on_grade: str | None,
+    fail_on: str | None,
+    waivers: Path | None,
+    baseline: Path | None,
     jobs: int,
     block: tuple[str, ...],
     only: tuple[str, ...],
+    timeout: float,
     allow_errors: bool,
     quiet: bool,
 ) -> None:
@@ -155,10 +198,22 @@ def check(
         host=host,
         only=list(only) or None,
         on_verdict=progress,
+        fail_on_grade=fail_on_grade,
+        fail_on=fail_on,
+        waivers=waivers,
+        baseline=baseline,
+        timeout=timeout,
     )
     if progress:
         click.echo("", err=True)
     _report_plugin_errors(host)
+    for waiver in report.waivers or []:
+        if waiver["status"] in ("expired", "refused"):
+            click.echo(
+                f"compliance: warning: waiver {_printable(waiver['id'])} {waiver['status']}: "
+                f"{_printable(waiver['reason'])}",
+                err=True,
+            )
     for verdict in report.errors:
         click.echo(
             f"compliance: error: indicator {verdict.code} failed: "
@@ -225,11 +280,30 @@ def _summary(report: Any, written: list[Path]) -> None:
             f"  {len(report.unassessed)} indicator(s) of the profile not assessed: "
             "no plugin provides them"
         )
-    if report.gate.fail_under is not None:
+    gate = report.gate
+    if report.waivers is not None:
+        applied = sum(1 for w in report.waivers if w["status"] == "applied")
+        click.echo(f"waivers: {applied} of {len(report.waivers)} applied")
+    if report.baseline is not None:
         click.echo(
-            f"gate --fail-under {report.gate.fail_under:g}: "
-            f"{'passed' if report.gate.passed else 'failed'}"
+            f"baseline: {len(report.baseline['regressions'])} regression(s), "
+            f"{len(report.baseline['improvements'])} improvement(s)"
         )
+    asked = [
+        f"--{name} {value:g}" if isinstance(value, float) else f"--{name} {value}"
+        for name, value in (
+            ("fail-under", gate.fail_under),
+            ("fail-on-grade", gate.fail_on_grade),
+            ("fail-on", gate.fail_on),
+        )
+        if value is not None
+    ]
+    if report.baseline is not None:
+        asked.append("--baseline")
+    if asked:
+        click.echo(f"gate {' '.join(asked)}: {'passed' if gate.passed else 'failed'}")
+        for reason in gate.reasons:
+            click.echo(f"  {_printable(reason)}")
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -352,6 +426,19 @@ def sample(outdir: Path, seed: int, rows: int, quality: str) -> None:
     written = write_sample(outdir, host=host, seed=seed, rows=rows, quality=quality)
     _report_plugin_errors(host)
     click.echo(f"wrote {len(written)} files to {_printable(str(outdir))}")
+
+
+from compliance.cli_rank import rank  # noqa: E402
+
+main.add_command(rank)
+
+from compliance.cli_plugin import plugin  # noqa: E402
+
+main.add_command(plugin)
+
+from compliance.cli_verify import verify  # noqa: E402
+
+main.add_command(verify)
 
 
 if __name__ == "__main__":  # pragma: no cover

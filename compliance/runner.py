@@ -15,15 +15,16 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from compliance.errors import ComplianceError, ProfileError, UsageError
 from compliance.indicator import Context
 from compliance.plugins import IndicatorEntry, PluginError, PluginHost
+from compliance.privacy import Redactor, redact_report
 from compliance.profile import Profile, load_profile
-from compliance.report.model import DimensionResult, Gate, Report
+from compliance.report.model import DimensionResult, Report
 from compliance.verdict import Status, Verdict
 
 __all__ = ["aggregate", "check", "evaluate_indicator", "make_registry", "resolve_profile"]
@@ -72,6 +73,13 @@ def check(
     limits: Any = None,
     only: Iterable[str] | None = None,
     on_verdict: VerdictCallback | None = None,
+    fail_on_grade: str | None = None,
+    fail_on: str | None = None,
+    waivers: str | os.PathLike[str] | list[Any] | None = None,
+    baseline: str | os.PathLike[str] | dict[str, Any] | None = None,
+    today: date | None = None,
+    timeout: float | None = None,
+    memory_limit: int | None = None,
 ) -> Report:
     """Audit one evidence bundle and return the report model.
 
@@ -82,17 +90,47 @@ def check(
     :param host: a prepared :class:`PluginHost` (tests pass an exact plugin set).
     :param block: plugin names not to load.
     :param only: evaluate just these indicator codes (the others are not run).
+    :param fail_on_grade: the gate fails at this grade of the profile or a worse one.
+    :param fail_on: the gate fails on an unwaived finding of this severity or higher.
+    :param waivers: a waiver file (or already loaded :class:`~compliance.waivers.Waiver`
+        objects); see :mod:`compliance.waivers`.
+    :param baseline: a previous JSON report (path or dict): the gate then fails only on
+        regressions; see :mod:`compliance.baseline`.
+    :param today: the date waiver expiry is judged against (default: today, or the day
+        of ``SOURCE_DATE_EPOCH``).
+    :param timeout: seconds each indicator may run; when set (or ``memory_limit`` is),
+        indicators run in forked worker processes (see :mod:`compliance.isolation`) and
+        one that runs over, exhausts memory or dies becomes an ``error`` verdict.
+    :param memory_limit: MiB of extra memory each isolated indicator may allocate
+        (default :data:`compliance.isolation.DEFAULT_MEMORY_MB` when isolating).
     :raises BundleError: the bundle is unreadable, unsafe or its manifest invalid.
     :raises ProfileError: the profile cannot be loaded.
+    :raises WaiverError: the waiver file is unreadable or invalid.
+    :raises BaselineError: the baseline is unreadable or not a valid report.
     """
+    from compliance.baseline import load_baseline
     from compliance.bundle import Limits, open_bundle, resolve_evidence
     from compliance.evidence.store import EvidenceStore
+    from compliance.gates import GateOptions
+    from compliance.waivers import load_waivers
 
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if timeout is not None and not timeout > 0:
+        raise UsageError("--timeout must be more than 0 seconds")
     host = host or PluginHost(block=block)
     registry = make_registry(host)
     prof = resolve_profile(profile, host, registry)
+    # Everything that can be wrong with the options is found before any evidence is read.
+    options = GateOptions(fail_under=fail_under, fail_on_grade=fail_on_grade, fail_on=fail_on)
+    options.check(prof)
+    waiver_list = load_waivers(waivers) if isinstance(waivers, str | os.PathLike) else waivers
+    baseline_data, baseline_name = None, ""
+    if isinstance(baseline, dict):
+        baseline_data = baseline
+    elif baseline is not None:
+        baseline_data = load_baseline(baseline, registry)
+        baseline_name = Path(baseline).name
     entries = host.indicators()
     types = host.evidence_types()
     for type_id, et in types.items():
@@ -110,7 +148,9 @@ def check(
         declared: dict[str, list[str]] = {}
         for item in opened.manifest.evidence:
             declared.setdefault(item.type, []).append(item.path)
-        store = EvidenceStore(opened, types, registry, resolution.files, declared)
+        store = EvidenceStore(
+            opened, types, registry, resolution.files, declared, host.evidence_readers()
+        )
         wanted = set(only) if only is not None else None
         if wanted is not None and (unknown := sorted(wanted - set(entries))):
             raise UsageError(f"no loaded indicator has the code {', '.join(unknown)}")
@@ -128,7 +168,15 @@ def check(
             host.notify("compliance_verdict_finished", verdict=verdict)
             return verdict
 
-        if jobs == 1 or total <= 1:
+        if timeout is not None or memory_limit is not None:
+            for verdict in _run_isolated(
+                selected, store, prof, opened.manifest, jobs, timeout, memory_limit
+            ):
+                host.notify("compliance_verdict_finished", verdict=verdict)
+                verdicts.append(verdict)
+                if on_verdict:
+                    on_verdict(verdict, len(verdicts), total)
+        elif jobs == 1 or total <= 1:
             for chosen in selected:
                 verdicts.append(run(chosen))
                 if on_verdict:
@@ -140,10 +188,71 @@ def check(
                     if on_verdict:
                         on_verdict(verdict, len(verdicts), total)
         verdicts.sort(key=lambda v: v.code)
-        report = _build_report(opened, prof, host, verdicts, manifest_issues, fail_under)
+        redactor = _redactor(opened, store, types)
+        extras = _waive_and_compare(
+            verdicts,
+            prof,
+            entries,
+            opened.manifest,
+            waiver_list,
+            baseline_data,
+            baseline_name,
+            today,
+            redactor.value,
+        )
+        report = _build_report(opened, prof, host, verdicts, manifest_issues, options, *extras)
+        # The one redaction pass: every format renders from this model, so none can show
+        # personal data another missed.
+        report = redact_report(report, redactor)
     host.notify("compliance_report_finished", report=report)
-    report.plugin_errors = [e.to_dict() for e in host.errors]
+    report.plugin_errors = [redactor.value(e.to_dict()) for e in host.errors]
     return report
+
+
+def _redactor(opened: Any, store: Any, types: dict[str, Any]) -> Redactor:
+    """Pseudonyms keyed with the manifest's SHA-256 (same bundle, same pseudonyms), and
+    the residents' names read from the declared personal fields and columns."""
+    from compliance.evidence.hashing import file_sha256
+    from compliance.privacy import collect_personal_values
+
+    key = file_sha256(opened.root / opened.manifest.path).encode("ascii")
+    names = collect_personal_values(types, store.records, store.table)
+    return Redactor(key, names)
+
+
+def _run_isolated(
+    selected: list[IndicatorEntry],
+    store: Any,
+    profile: Profile,
+    manifest: Any,
+    jobs: int,
+    timeout: float | None,
+    memory_limit: int | None,
+) -> Iterable[Verdict]:
+    """Each indicator in its own child process; a child that fails gives an ``error``
+    verdict saying why (timeout, memory, crash) instead of a result."""
+    from compliance.isolation import DEFAULT_MEMORY_MB, run_tasks
+
+    def task(entry: IndicatorEntry) -> Callable[[], Verdict]:
+        return lambda: evaluate_indicator(entry, store, profile, manifest)
+
+    started = {id(e): time.perf_counter() for e in selected}
+    outcomes = run_tasks(
+        [task(e) for e in selected],
+        jobs=jobs,
+        timeout=timeout,
+        memory_mb=DEFAULT_MEMORY_MB if memory_limit is None else memory_limit,
+    )
+    for index, outcome in outcomes:
+        entry = selected[index]
+        if isinstance(outcome.value, Verdict):
+            yield outcome.value
+            continue
+        verdict = _error_verdict(entry.cls, outcome.error or "the indicator gave no verdict")
+        verdict.plugin = entry.plugin
+        verdict.version = entry.version
+        verdict.duration_ms = (time.perf_counter() - started[id(entry)]) * 1000
+        yield verdict
 
 
 def evaluate_indicator(
@@ -168,6 +277,9 @@ def evaluate_indicator(
             raise TypeError(f"evaluate returned {type(verdict).__name__}, not a Verdict")
     except ProfileError as exc:
         verdict = _error_verdict(cls, exc.line())
+    except MemoryError as exc:
+        # Said plainly: under --timeout this is the child's memory limit being reached.
+        verdict = _error_verdict(cls, f"memory exhausted at {_where(exc)}")
     except Exception as exc:
         where = _where(exc)
         running = f" in rule {cls.code}.{ctx._rule.id}" if ctx is not None and ctx._rule else ""
@@ -276,25 +388,62 @@ def _generated_at() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _waive_and_compare(
+    verdicts: list[Verdict],
+    profile: Profile,
+    entries: dict[str, IndicatorEntry],
+    manifest: Any,
+    waiver_list: list[Any] | None,
+    baseline_data: dict[str, Any] | None,
+    baseline_name: str,
+    today: date | None,
+    redact: Callable[[Any], Any] = lambda data: data,
+) -> tuple[list[Any] | None, Any]:
+    """Apply the waivers to the verdicts (in place), then compare with the baseline:
+    waivers first, so a waived finding is never a regression. The baseline report was
+    redacted, so the verdicts are compared as ``redact`` shows them (a file named after
+    a phone number is the same pseudonym in both)."""
+    from compliance.baseline import compare
+    from compliance.waivers import apply_waivers, default_today, red_line_rules
+
+    outcomes = None
+    if waiver_list is not None:
+        outcomes = apply_waivers(
+            verdicts,
+            waiver_list,
+            community_id=str(manifest.community.id),
+            red_lines=red_line_rules(entries, profile.red_lines),
+            today=today or default_today(),
+        )
+    diff = None
+    if baseline_data is not None:
+        diff = compare(baseline_data, [redact(v.to_dict()) for v in verdicts], baseline_name)
+    return outcomes, diff
+
+
 def _build_report(
     opened: Any,
     profile: Profile,
     host: PluginHost,
     verdicts: list[Verdict],
     manifest_issues: list[dict[str, str]],
-    fail_under: float | None,
+    options: Any,
+    outcomes: list[Any] | None = None,
+    diff: Any = None,
 ) -> Report:
     from compliance import __version__
+    from compliance.gates import evaluate_gate
 
     overall, dims = aggregate(verdicts, profile)
     status = "not_assessed" if overall is None else str(profile.status_for(overall))
-    reasons = []
-    if fail_under is not None:
-        if overall is None:
-            reasons.append("no overall score")
-        elif overall < fail_under:
-            reasons.append(f"score {overall:.2f} is under {fail_under:g}")
-    gate = Gate(fail_under=fail_under, passed=not reasons, reasons=reasons)
+    gate = evaluate_gate(
+        score=overall,
+        grade=profile.grade(overall),
+        verdicts=verdicts,
+        profile=profile,
+        options=options,
+        diff=diff,
+    )
     loaded = {v.code for v in verdicts}
     unassessed = [
         {
@@ -345,6 +494,8 @@ def _build_report(
         evidence=[evidence[k] for k in sorted(evidence)],
         manifest_issues=manifest_issues,
         notes=host.notes(),
+        waivers=None if outcomes is None else [o.to_dict() for o in outcomes],
+        baseline=None if diff is None else diff.to_dict(),
     )
 
 

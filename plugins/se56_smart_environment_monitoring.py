@@ -218,7 +218,9 @@ class SmartEnvironmentMonitoring(Indicator):
                     pl.col("h").quantile(0.9).alias("p90"),
                 ),
                 rows.filter(late).group_by("category").agg(pl.len().alias("n")).sort("category"),
-                rows.filter(late).sort("h", descending=True).head(MAX_LISTED),
+                rows.filter(late)
+                .sort(["h", "__file", "__row"], descending=[True, False, False])
+                .head(MAX_LISTED),
             ]
         )
         n, n_late, median, p90 = summary.row(0)

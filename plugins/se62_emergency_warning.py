@@ -197,7 +197,7 @@ class EmergencyWarning(Indicator):
         summary, late = pl.collect_all(
             [
                 checked.group_by("hazard").agg(pl.len().alias("n"), pl.col("ok").sum().alias("ok")),
-                checked.filter(~pl.col("ok")).sort("__row").head(MAX_EXAMPLES),
+                checked.filter(~pl.col("ok")).sort("__file", "__row").head(MAX_EXAMPLES),
             ]
         )
         total = int(summary["n"].sum() or 0)
@@ -265,7 +265,7 @@ class EmergencyWarning(Indicator):
                     (pl.col("k") >= need).sum().alias("ok"),
                     pl.col("k").mean().alias("mean"),
                 ),
-                counted.filter(pl.col("k") < need).sort("__row").head(MAX_EXAMPLES),
+                counted.filter(pl.col("k") < need).sort("__file", "__row").head(MAX_EXAMPLES),
             ]
         )
         total, ok = int(summary["n"][0]), int(summary["ok"][0] or 0)

@@ -149,7 +149,7 @@ class EmergencyRescueAlarm(Indicator):
                     any_lack.sum().alias("bad"),
                     *(pl.col(p).sum() for p in lacks),
                 ),
-                flagged.filter(any_lack).sort("__row").head(MAX_EXAMPLES),
+                flagged.filter(any_lack).sort("__file", "__row").head(MAX_EXAMPLES),
             ]
         )
         total = int(summary["n"][0])
@@ -217,7 +217,7 @@ class EmergencyRescueAlarm(Indicator):
                     (pl.col("passed") >= needed).sum().alias("ok"),
                     (pl.col("passed") == 0).sum().alias("never"),
                 ),
-                joined.filter(pl.col("passed") < needed).sort("__row").head(MAX_EXAMPLES),
+                joined.filter(pl.col("passed") < needed).sort("__file", "__row").head(MAX_EXAMPLES),
                 tests.frame.join(
                     register.frame.select("device_id"), on="device_id", how="anti"
                 ).select(pl.len()),

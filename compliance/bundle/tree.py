@@ -87,11 +87,16 @@ def walk_tree(root: Path, limits: Limits, where: str) -> TreeListing:
         for name in sorted(filenames):
             rel = prefix + name
             try:
-                mode = os.lstat(base / name).st_mode
+                info = os.lstat(base / name)
             except OSError:
                 listing.skipped.append((_display(rel), "cannot be read"))
                 continue
+            mode = info.st_mode
             reason = _type_reason(mode)
+            if reason is None and info.st_nlink > 1:
+                # A hard link can name any file of the same file system (a key, another
+                # community's data) and looks like a regular file: never read it.
+                reason = "hard link (not read)"
             if reason:
                 listing.skipped.append((_display(rel), reason))
                 listing.special.append(_display(rel))

@@ -289,11 +289,31 @@ def _check_docx_archive(path: Path) -> None:
                 member.compress_size, 1
             ):
                 raise _Fatal("parse", "the DOCX archive has a suspicious compression ratio")
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as handle:
-                    head = handle.read(64 * 1024)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise _Fatal("parse", "the DOCX contains an XML document type declaration")
+            if member.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, member):
+                raise _Fatal("parse", "the DOCX contains an XML document type declaration")
+
+
+# A DTD may follow any amount of comment, so the whole part is scanned, not just its head,
+# in UTF-8 and both UTF-16 byte orders (XML allows all three).
+_DTD_MARKERS = tuple(
+    marker.encode(codec)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS)
+
+
+def _declares_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """True when the part holds a document type or entity declaration anywhere. Reading
+    is bounded: zipfile stops at the member's declared size, which the caller capped."""
+    tail = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(1024 * 1024):
+            window = tail + chunk
+            if any(m in window for m in _DTD_MARKERS):
+                return True
+            tail = window[-_DTD_OVERLAP:]
+    return False
 
 
 def _docx_level(paragraph: Any) -> int | None:

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: The only files the template loader hands out; anything else is "not found".
-TEMPLATE_FILES = ("report.html.j2", "report.md.j2", "report.css")
+TEMPLATE_FILES = ("report.html.j2", "report.md.j2", "report.css", "cohort.html.j2", "cohort.md.j2")
 
 # C0 controls (except tab, LF, CR), DEL and lone surrogates cannot be written as UTF-8
 # text or are parse errors in HTML; evidence can carry them (binary junk in a CSV cell,
@@ -75,6 +75,30 @@ def _render_html(report: Report) -> bytes:
     return render_html(report)
 
 
+def _render_sarif(report: Report) -> bytes:
+    from compliance.report.sarif import render_sarif
+
+    return render_sarif(report)
+
+
+def _render_junit(report: Report) -> bytes:
+    from compliance.report.junit import render_junit
+
+    return render_junit(report)
+
+
+def _render_oscal(report: Report) -> bytes:
+    from compliance.report.oscal import render_oscal
+
+    return render_oscal(report)
+
+
+def _render_github(report: Report) -> bytes:
+    from compliance.report.github import render_github
+
+    return render_github(report)
+
+
 @hookimpl
 def compliance_renderers() -> list[Renderer]:
     """The built-in formats. Render functions import their modules on first use."""
@@ -100,6 +124,35 @@ def compliance_renderers() -> list[Renderer]:
             render=_render_html,
             description="One self-contained HTML page with a radar chart; no scripts, no "
             "external files.",
+        ),
+        Renderer(
+            name="sarif",
+            extension="sarif",
+            media_type="application/sarif+json",
+            render=_render_sarif,
+            description="SARIF 2.1.0 for code scanning: a result per finding, located in the "
+            "bundle, with stable fingerprints.",
+        ),
+        Renderer(
+            name="junit",
+            extension="junit.xml",
+            media_type="application/xml",
+            render=_render_junit,
+            description="JUnit XML: a test suite per dimension, a test case per indicator.",
+        ),
+        Renderer(
+            name="oscal",
+            extension="oscal.json",
+            media_type="application/json",
+            render=_render_oscal,
+            description="OSCAL 1.0.6 Assessment Results citing the evidence by SHA-256.",
+        ),
+        Renderer(
+            name="github",
+            extension="github",
+            media_type="text/plain; charset=utf-8",
+            render=_render_github,
+            description="GitHub Actions workflow commands: capped annotations and a summary.",
         ),
     ]
 
@@ -221,7 +274,17 @@ def report_view(report: Report) -> dict[str, Any]:
     indicators = []
     for verdict in data["indicators"]:
         findings = [
-            {**finding, "where": _location_text(finding.get("location"))}
+            {
+                **finding,
+                "where": _location_text(finding.get("location")),
+                # The templates print the message; a waived finding says so in front of it
+                # so HTML and Markdown mark it like every other format.
+                **(
+                    {"message": f"[waived {finding['waiver']}] {finding['message']}"}
+                    if finding.get("waived")
+                    else {}
+                ),
+            }
             for finding in verdict["findings"]
         ]
         indicators.append(

@@ -44,9 +44,23 @@ class Gate:
     fail_under: float | None
     passed: bool
     reasons: list[str] = field(default_factory=list)
+    #: ``--fail-on-grade``: fail at this grade or a worse one (None: not set).
+    fail_on_grade: str | None = None
+    #: ``--fail-on``: fail on an unwaived finding of this severity or higher.
+    fail_on: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"fail_under": self.fail_under, "passed": self.passed, "reasons": list(self.reasons)}
+        out: dict[str, Any] = {
+            "fail_under": self.fail_under,
+            "passed": self.passed,
+            "reasons": list(self.reasons),
+        }
+        # Written only when set, so a report made without these gates keeps its shape.
+        if self.fail_on_grade is not None:
+            out["fail_on_grade"] = self.fail_on_grade
+        if self.fail_on is not None:
+            out["fail_on"] = self.fail_on
+        return out
 
 
 @dataclass
@@ -70,6 +84,12 @@ class Report:
     evidence: list[dict[str, Any]]
     manifest_issues: list[dict[str, str]]
     notes: list[str] = field(default_factory=list)
+    #: What became of each waiver of ``--waivers`` (see ``compliance.waivers``); None when
+    #: no waiver file was given.
+    waivers: list[dict[str, Any]] | None = None
+    #: Regressions and improvements against ``--baseline`` (see ``compliance.baseline``);
+    #: None when no baseline was given.
+    baseline: dict[str, Any] | None = None
 
     @property
     def errors(self) -> list[Verdict]:
@@ -91,6 +111,22 @@ class Report:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        out = self._core_dict()
+        # The optional sections follow the gate they explain; a report made without
+        # waivers or a baseline has neither key, exactly as before they existed.
+        if self.waivers is not None or self.baseline is not None:
+            ordered: dict[str, Any] = {}
+            for key, value in out.items():
+                ordered[key] = value
+                if key == "gate":
+                    if self.waivers is not None:
+                        ordered["waivers"] = [dict(w) for w in self.waivers]
+                    if self.baseline is not None:
+                        ordered["baseline"] = dict(self.baseline)
+            out = ordered
+        return out
+
+    def _core_dict(self) -> dict[str, Any]:
         return {
             "report_format": REPORT_FORMAT_VERSION,
             "tool": dict(self.tool),

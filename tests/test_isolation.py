@@ -1,0 +1,232 @@
+"""Isolation: an indicator that raises, hangs or allocates without bound becomes an
+``error`` verdict with the reason, and the rest of the report is complete.
+
+The scenarios run in a fresh interpreter: this pytest process may already have used
+polars' thread pool, after which forking is refused (see ``compliance.isolation``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from compliance import isolation
+from compliance.isolation import Outcome, run_tasks
+
+from .conftest import write_manifest
+
+PACK = textwrap.dedent(
+    """
+    import json, sys, time
+    from compliance import hookimpl
+    from compliance.indicator import Indicator, rule
+    from compliance.plugins import PluginHost
+
+    class Steady(Indicator):
+        "Always met."
+        code, title, dimension = "TT01", "Steady", "SMD"
+
+        @rule("R1", "always met")
+        def always(self, ctx):
+            ctx.metric("answer", 42)
+            return 1.0
+
+    class Raising(Indicator):
+        "Raises."
+        code, title, dimension = "TT02", "Raising", "SMD"
+
+        @rule("R1", "raises")
+        def boom(self, ctx):
+            raise KeyError("x")
+
+    class Sleeping(Indicator):
+        "Never returns."
+        code, title, dimension = "TT03", "Sleeping", "SMD"
+
+        @rule("R1", "sleeps")
+        def nap(self, ctx):
+            time.sleep(3600)
+            return 1.0
+
+    class Hogging(Indicator):
+        "Allocates without bound."
+        code, title, dimension = "TT04", "Hogging", "SMD"
+
+        @rule("R1", "allocates")
+        def hog(self, ctx):
+            kept = []
+            while True:
+                kept.append(bytearray(32 * 1024 * 1024))
+
+    class Exiting(Indicator):
+        "Kills its own process."
+        code, title, dimension = "TT05", "Exiting", "SMD"
+
+        @rule("R1", "exits")
+        def bye(self, ctx):
+            import os
+            os._exit(9)
+
+    class Pack:
+        name = "isopack"
+
+        @hookimpl
+        def compliance_indicators(self):
+            return [Steady, Raising, Sleeping, Hogging, Exiting]
+
+    def host():
+        import compliance_builtin.core as core
+        return PluginHost(plugins=[("core", core), ("isopack", Pack())])
+    """
+)
+
+
+def _script(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "scenario.py"
+    script.write_text(PACK + textwrap.dedent(body), encoding="utf-8")
+    return script
+
+
+def _run(script: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    return subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, cwd=cwd, env=env, timeout=120
+    )
+
+
+def test_raise_hang_and_memory_each_give_an_error_verdict(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    write_manifest(bundle, [])
+    script = _script(
+        tmp_path,
+        """
+        from compliance.runner import check
+        report = check(sys.argv[1], host=host(), timeout=2, memory_limit=256, jobs=int(sys.argv[2]))
+        print(json.dumps(report.to_dict()))
+        """,
+    )
+    for jobs in ("1", "3"):
+        started = time.monotonic()
+        done = _run(script, str(bundle), jobs, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr.decode()
+        assert time.monotonic() - started < 30
+        data = json.loads(done.stdout)
+        by_code = {v["code"]: v for v in data["indicators"]}
+        assert by_code["TT01"]["status"] == "pass"
+        assert by_code["TT01"]["metrics"] == {"answer": 42}
+        assert by_code["TT02"]["status"] == "error"
+        assert by_code["TT02"]["reason"].startswith("KeyError in rule TT02.R1 at scenario.py:")
+        assert by_code["TT03"]["status"] == "error"
+        assert by_code["TT03"]["reason"] == "timeout after 2 s"
+        assert by_code["TT04"]["status"] == "error"
+        assert "memory" in by_code["TT04"]["reason"]
+        assert by_code["TT05"]["status"] == "error"
+        assert by_code["TT05"]["reason"] == "child process exited with status 9"
+        # The rest of the report is complete.
+        assert sorted(by_code) == ["TT01", "TT02", "TT03", "TT04", "TT05"]
+        assert data["summary"]["by_status"]["error"] == 4
+        assert data["summary"]["by_status"]["pass"] == 1
+
+
+def test_cli_exit_3_and_report_renders_unless_allow_errors(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    write_manifest(bundle, [])
+    script = _script(
+        tmp_path,
+        """
+        import compliance.cli as cli, compliance.isolation as iso
+        iso.DEFAULT_MEMORY_MB = 256
+        cli._host = lambda block: host()
+        cli.main(sys.argv[1:])
+        """,
+    )
+    out = tmp_path / "out"
+    args = [
+        "check", str(bundle), "--timeout", "1.5", "-o", str(out), "-q",
+        "-f", "json", "-f", "md", "-f", "html", "-f", "sarif",
+    ]  # fmt: skip
+    done = _run(script, *args, cwd=tmp_path)
+    assert done.returncode == 3, done.stderr.decode()
+    stderr = done.stderr.decode()
+    assert "Traceback" not in stderr
+    assert "indicator TT03 failed: timeout after 1.5 s" in stderr
+    for name in ("report.json", "report.md", "report.html", "report.sarif"):
+        assert (out / name).stat().st_size > 0
+    assert "timeout after 1.5 s" in (out / "report.md").read_text(encoding="utf-8")
+    allowed = _run(script, *args, "--allow-errors", cwd=tmp_path)
+    assert allowed.returncode in (0, 1), allowed.stderr.decode()
+
+
+def test_timeout_must_be_positive(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from compliance.cli import main
+
+    write_manifest(tmp_path / "b", [])
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "b"), "--timeout", "0"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_run_tasks_workers_survive_failures_and_keep_order(tmp_path: Path) -> None:
+    script = tmp_path / "tasks.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, sys, time
+            from compliance.isolation import fork_safe, run_tasks
+            assert fork_safe()
+            tasks = [lambda: 1, lambda: time.sleep(60), lambda: os._exit(3), lambda: "four",
+                     lambda: [5], lambda: 1 / 0]
+            for jobs in (1, 2, 4):
+                got = dict(run_tasks(tasks, jobs=jobs, timeout=1))
+                print(sorted((i, o.value, o.error and o.error.split(" at ")[0])
+                             for i, o in got.items()))
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = _run(script, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    expected = (
+        "[(0, 1, None), (1, None, 'timeout after 1 s'), "
+        "(2, None, 'child process exited with status 3'), (3, 'four', None), "
+        "(4, [5], None), (5, None, 'ZeroDivisionError')]"
+    )
+    assert done.stdout.decode().splitlines() == [expected] * 3
+
+
+def test_threaded_fallback_still_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "fork_safe", lambda: False)
+
+    def boom() -> int:
+        raise ValueError("no")
+
+    started = time.monotonic()
+    results = dict(
+        run_tasks([lambda: time.sleep(30), lambda: 7, boom], timeout=0.3, memory_mb=None)
+    )
+    assert time.monotonic() - started < 5
+    assert results[0] == Outcome(error="timeout after 0.3 s")
+    assert results[1] == Outcome(value=7)
+    assert results[2].error is not None and results[2].error.startswith("ValueError at ")
+
+
+def test_fork_safety_is_judged_by_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, daemon=True)
+    worker.start()
+    try:
+        assert not isolation.fork_safe()
+    finally:
+        stop.set()
+        worker.join()
