@@ -11,12 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
 from compliance.errors import ProfileError
+
+if TYPE_CHECKING:
+    from compliance.evidence.model import Table
+    from compliance.indicator import Context
 
 __all__ = [
     "MAX_LISTED",
@@ -172,3 +176,57 @@ def day_strings(begin: datetime, count: int) -> list[str]:
     """ISO dates of ``count`` days from ``begin`` (a UTC instant's date)."""
     first = begin.date()
     return [(first + timedelta(days=i)).isoformat() for i in range(count)]
+
+
+def score_row_consistency(
+    ctx: Context,
+    table: Table,
+    checked: pl.LazyFrame,
+    *,
+    metric: str,
+    rows_are: str,
+    row_label: str,
+    fix: str,
+) -> float | None:
+    """Score the share of well-formed rows against the profile's ``consistent_share_min``.
+
+    ``checked`` holds ``__file``, ``__row`` and a ``reason`` column: null for a good row,
+    else ``"what is wrong|column"``. One finding sums the defects up by kind (at the rule's
+    severity when the share is under the target, else low) and the first few defective rows
+    get a finding each, pointing at the cell. None when there are no rows.
+
+    :param rows_are: what the rows are, plural ("roster shifts"), for the summary.
+    :param row_label: the label of a single row's finding ("roster row").
+    """
+    counts, examples = pl.collect_all(
+        [
+            checked.group_by("reason").agg(pl.len().alias("n")),
+            checked.filter(pl.col("reason").is_not_null()).sort("__file", "__row").head(MAX_LISTED),
+        ]
+    )
+    by_reason = {r: int(k) for r, k in counts.iter_rows()}
+    total = sum(by_reason.values())
+    if not total:
+        return None
+    bad = total - by_reason.get(None, 0)  # type: ignore[call-overload]
+    share = 1 - bad / total
+    ctx.metric(metric, round(share, 4))
+    target = float(ctx.threshold("consistent_share_min"))
+    if bad:
+        detail = "; ".join(
+            f"{r.split('|')[0]}: {k}" for r, k in sorted(by_reason.items(), key=str) if r
+        )
+        ctx.finding(
+            f"{bad} of {total} {rows_are} are inconsistent ({detail})",
+            at=ctx.at(table),
+            fix=fix,
+            severity=None if share < target else "low",
+        )
+        for path, row, text in examples.iter_rows():
+            message, column = text.rsplit("|", 1)
+            ctx.finding(
+                f"{row_label}: {message}",
+                at=ctx.at(path, row=row, column=column),
+                severity="low",
+            )
+    return share_score(share, target)

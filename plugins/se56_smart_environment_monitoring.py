@@ -19,7 +19,15 @@ from compliance import hookimpl
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import load_schema, schema_id
-from ._devices import MAX_LISTED, day_strings, period_bounds_utc, share_score, stamp, zone
+from ._devices import (
+    MAX_LISTED,
+    day_strings,
+    period_bounds_utc,
+    score_row_consistency,
+    share_score,
+    stamp,
+    zone,
+)
 
 __all__ = ["SmartEnvironmentMonitoring"]
 
@@ -280,41 +288,18 @@ class SmartEnvironmentMonitoring(Indicator):
             .alias("reason")
         )
         checked = table.frame.filter(inside).select("__file", "__row", reason)
-        counts, examples = pl.collect_all(
-            [
-                checked.group_by("reason").agg(pl.len().alias("n")),
-                checked.filter(pl.col("reason").is_not_null())
-                .sort("__file", "__row")
-                .head(MAX_LISTED),
-            ]
+        return score_row_consistency(
+            ctx,
+            table,
+            checked,
+            metric="consistent_report_share",
+            rows_are="report rows",
+            row_label="report row",
+            fix=(
+                "Let the reporting platform set the status and disposal time together, "
+                "and keep report ids unique."
+            ),
         )
-        by_reason = {r: int(k) for r, k in counts.iter_rows()}
-        total = sum(by_reason.values())
-        if not total:
-            return None
-        bad = total - by_reason.get(None, 0)  # type: ignore[call-overload]
-        share = 1 - bad / total
-        ctx.metric("consistent_report_share", round(share, 4))
-        target = float(ctx.threshold("consistent_share_min"))
-        if bad:
-            detail = "; ".join(
-                f"{r.split('|')[0]}: {k}" for r, k in sorted(by_reason.items(), key=str) if r
-            )
-            ctx.finding(
-                f"{bad} of {total} report rows are inconsistent ({detail})",
-                at=ctx.at(table),
-                fix="Let the reporting platform set the status and disposal time together, "
-                "and keep report ids unique.",
-                severity=None if share < target else "low",
-            )
-            for path, row, text in examples.iter_rows():
-                message, column = text.rsplit("|", 1)
-                ctx.finding(
-                    f"report row: {message}",
-                    at=ctx.at(path, row=row, column=column),
-                    severity="low",
-                )
-        return share_score(share, target)
 
 
 # -- sample evidence ---------------------------------------------------------------------
