@@ -1,0 +1,32 @@
+"""A smoke run of the benchmark script: it must keep working (the full run is not for CI)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_benchmark_quick_run() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    for part in (
+        "machine:",
+        "(a) validating",
+        "(b) compliance check",
+        "(c) start-up",
+        "(d) peak memory",
+    ):
+        assert part in result.stdout, part
+    assert "column validator (compliance)" in result.stdout
