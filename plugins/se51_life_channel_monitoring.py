@@ -255,7 +255,11 @@ class LifeChannelMonitoring(Indicator):
                     pl.col("minutes").filter(pl.col("minutes") >= 0).median().alias("median"),
                 ),
                 events.filter(~pl.col("ok"))
-                .sort("minutes", descending=True, nulls_last=False)
+                .sort(
+                    ["minutes", "__file", "__row"],
+                    descending=[True, False, False],
+                    nulls_last=False,
+                )
                 .head(MAX_LISTED),
             ]
         )

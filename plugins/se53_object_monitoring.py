@@ -211,7 +211,13 @@ class ObjectMonitoring(Indicator):
                     pl.col("minutes").is_null().sum().alias("unreported"),
                     pl.col("minutes").filter(pl.col("minutes") >= 0).median().alias("median"),
                 ),
-                rows.filter(~ok).sort("minutes", descending=True, nulls_last=False).head(3),
+                rows.filter(~ok)
+                .sort(
+                    ["minutes", "__file", "__row"],
+                    descending=[True, False, False],
+                    nulls_last=False,
+                )
+                .head(3),
             ]
         )
         n, good, unreported, median = summary.row(0)

@@ -267,7 +267,7 @@ class PublicFacilitiesMonitoring(Indicator):
                     pl.col("lag").filter(ok).median().alias("median"),
                 ),
                 matched.filter(~ok)
-                .sort("started")
+                .sort("started", "__file", "__row")
                 .select("__file", "__row", "device_id", "started", "lag")
                 .head(MAX_LISTED),
             ]

@@ -160,7 +160,7 @@ class SmartEnvironmentMonitoring(Indicator):
             [
                 rows.select(pl.len().alias("n"), closed.sum().alias("closed")),
                 rows.filter(~closed)
-                .sort("reported_at")
+                .sort("reported_at", "__file", "__row")
                 .select("__file", "__row", "report_id", "category", "status")
                 .head(MAX_LISTED),
             ]
