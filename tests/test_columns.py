@@ -184,6 +184,37 @@ def test_formats(fmt: str, good: list[str], bad: list[str]) -> None:
     assert issue.message == "column 'v' " + describe("format", fmt)
 
 
+# (clock, offset, valid): second 60 is only valid at 23:59 UTC, whatever the offset it is
+# written in (RFC 3339 5.7 and the JSON Schema Test Suite; jsonschema's own format checker
+# rejects every leap second, so it is no reference here).
+LEAP_CASES = [
+    ("23:59:60", "Z", True),
+    ("23:59:60.25", "z", True),
+    ("15:59:60", "-08:00", True),
+    ("07:59:60", "+08:00", True),
+    ("23:58:60", "Z", False),
+    ("23:59:60", "+00:30", False),
+    ("00:29:60", "+00:30", True),
+    ("00:00:60", "Z", False),
+    ("23:59:59", "+23:59", True),
+    ("12:00:00", "-00:00", True),
+]
+
+
+@pytest.mark.parametrize("fmt", ["time", "date-time"])
+@pytest.mark.parametrize("source", ["csv", "jsonl"])
+def test_leap_seconds_only_at_2359_utc(fmt: str, source: str) -> None:
+    prefix = "1998-12-31T" if fmt == "date-time" else ""
+    values = [prefix + clock + zone for clock, zone, _ in LEAP_CASES]
+    expected = tuple(n for n, (_, _, valid) in enumerate(LEAP_CASES, 1) if not valid)
+    schema = obj({"v": {"type": "string", "format": fmt}})
+    result = ColumnValidator(schema).validate(
+        pl.DataFrame({"v": values}), path="t.csv", source_is_text=source == "csv"
+    )
+    issue = by_key(result)[("v", "format")]
+    assert (issue.rows, issue.count) == (expected, len(expected))
+
+
 def test_datetimes_become_naive_utc_and_dates_become_dates() -> None:
     schema = obj(
         {"t": {"type": "string", "format": "date-time"}, "d": {"type": "string", "format": "date"}}

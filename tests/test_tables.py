@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compliance.evidence.hashing import file_digest, file_sha256
 from compliance.evidence.model import Issue, Table
@@ -155,6 +159,39 @@ def test_field_count_check_for_narrow_and_wide_files(tmp_path: Path, width: int)
     assert only(table, "parse").rows == (4,)
     table = read(write(tmp_path, "b.csv", f"{header}\n{good}\n"))
     assert table.usable and table.rows == 1
+
+
+_FIELD = st.one_of(
+    st.text(alphabet='ab ,"\u00e9', max_size=4).map(lambda t: '"' + t.replace('"', '""') + '"'),
+    st.text(alphabet="ab \u00e9", max_size=4),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    width=st.integers(1, 4),
+    rows=st.lists(st.lists(_FIELD, min_size=0, max_size=6), min_size=1, max_size=12),
+)
+def test_field_count_check_agrees_with_the_csv_module(
+    tmp_path_factory: pytest.TempPathFactory, width: int, rows: list[list[str]]
+) -> None:
+    """Rows of quoted and unquoted fields (with commas and quotes inside), blank lines,
+    short and long rows: the lines flagged are exactly those Python's csv module counts
+    a wrong number of fields on."""
+    header = ",".join(f"c{i}" for i in range(width))
+    text = header + "\n" + "".join(",".join(r) + "\n" for r in rows)
+    path = tmp_path_factory.mktemp("fields") / "a.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    records = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    expected = [n for n, rec in enumerate(records, 2) if rec and len(rec) != width]
+    schema = {"type": "object", "properties": {}}
+    table = read_table([("a.csv", path)], type_id="t", row_schema=schema)
+    parse = [i for i in table.issues if i.keyword == "parse"]
+    if expected:
+        assert len(parse) == 1 and parse[0].count == len(expected), (text, table.issues)
+        assert parse[0].rows == tuple(expected[:5])
+    else:
+        assert not parse, (text, table.issues)
 
 
 def test_control_characters_in_fields_do_not_break_the_field_check(tmp_path: Path) -> None:

@@ -147,26 +147,37 @@ def _csv_header(path: Path) -> list[str] | None:
 def _csv_field_check(path: Path, width: int, limit: int | None) -> pl.LazyFrame:
     """Lines (after the header) whose number of fields differs from the header's.
 
-    A single regular expression matching exactly ``width`` fields (quoted or not) runs
-    over every line: short rows, which polars would silently pad with nulls, are caught
-    here. Blank lines are skipped, like polars does.
+    Short rows, which polars would silently pad with nulls, are caught here. A line
+    without a quote character has one field more than it has commas, which is a cheap
+    literal count; only lines with quotes go through a regular expression matching
+    exactly ``width`` fields (quoted or not). Blank lines are skipped, like polars does.
     """
     line = pl.col(_LINES)
+    quoted = line.str.contains('"', literal=True)
+    commas = line.str.count_matches(",", literal=True)
     if width <= _WIDE:
         fld = r'(?:[^,"]|"[^"]*")*'
         line_rx = "^" + fld + (f"(?:,{fld}){{{width - 1}}}" if width > 1 else "") + "$"
-        wrong = ~line.str.contains(line_rx)
+        quoted_wrong = ~line.str.contains(line_rx)
     else:  # the regex grows with the width; count separators outside quotes instead
         fields = line.str.replace_all(r'"[^"]*"', "").str.count_matches(",", literal=True) + 1
-        wrong = fields != width
+        quoted_wrong = fields != width
     lines = _scan_lines(path).filter(pl.col(_LINE_NO) > 1)
     if limit is not None:
         lines = lines.head(limit + 1)
-    bad = wrong & (line.str.strip_chars() != "")
-    return lines.select(
+    # The cheap tests first: the expensive ones only see lines with quotes or a wrong count.
+    suspects = lines.filter(quoted | (commas != width - 1)).select(
+        pl.col(_LINE_NO),
+        quoted.alias("quoted"),
+        line.str.strip_chars().ne("").alias("content"),
+        pl.when(quoted).then(quoted_wrong).otherwise(True).alias("wrong"),
+        (line.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),
+    )
+    bad = pl.col("wrong") & pl.col("content")
+    return suspects.select(
         pl.col(_LINE_NO).filter(bad).head(_REPORT_ROWS).implode().alias("lines"),
         bad.sum().alias("count"),
-        (line.str.count_matches('"', literal=True) % 2 == 1).any().alias("multiline"),
+        pl.col("odd").any().alias("multiline"),
     )
 
 

@@ -139,11 +139,6 @@ _EMAIL_RE = (
     rf'^(?:{_ATOM}(?:\.{_ATOM})*|"(?:[^"\\\r\n]|\\.)*")'
     rf"@(?:{_LABEL}(?:\.{_LABEL})*|\[{_OCTET}(?:\.{_OCTET}){{3}}\]|\[IPv6:[0-9A-Fa-f:.]+\])$"
 )
-# The parts of an RFC 3339 time, to place a leap second: ``:60`` is only valid at 23:59
-# UTC, whatever offset the time is written in.
-_TIME_PARTS_RE = (
-    r"([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))$"
-)
 _FORMAT_RES = {
     "date": _DATE_RE,
     "date-time": _DATETIME_RE,
@@ -165,21 +160,31 @@ _MAX_REF_DEPTH = 32
 _SCHEMA_CHECKER = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
 
-def _leap_second_ok(txt: pl.Expr) -> pl.Expr:
-    """False where a time or date-time has second 60 anywhere but 23:59 UTC."""
-    part = [txt.str.extract(_TIME_PARTS_RE, i) for i in range(1, 8)]
-    hour, minute, second = (p.cast(pl.Int64, strict=False) for p in part[:3])
-    sign = pl.when(part[4] == "-").then(-1).otherwise(1)
-    offset = (
-        pl.when(part[3].is_not_null())
-        .then(0)
-        .otherwise(
-            sign
-            * (part[5].cast(pl.Int64, strict=False) * 60 + part[6].cast(pl.Int64, strict=False))
-        )
-    )
-    utc_minute = (hour * 60 + minute - offset) % 1440
-    return ((second != 60) | (utc_minute == 23 * 60 + 59)).fill_null(True)
+def _leap_second_ok(txt: pl.Expr, start: int) -> pl.Expr:
+    """False where a time has second 60 anywhere but 23:59 UTC (RFC 3339, 5.7).
+
+    ``start`` is where ``HH:MM:SS`` begins (0 in a ``time``, 11 in a ``date-time``). The
+    format's regular expression has already fixed the layout, so the parts are read at
+    fixed places: the offset is ``Z`` or the last six characters. Only the combination
+    with that regex is meaningful; rows it rejects may compute anything here.
+    """
+
+    def number(offset: int, length: int = 2) -> pl.Expr:
+        return txt.str.slice(offset, length).cast(pl.Int64, strict=False)
+
+    second_60 = txt.str.slice(start + 6, 2) == "60"
+    zulu = txt.str.ends_with("Z") | txt.str.ends_with("z")
+    sign = pl.when(txt.str.slice(-6, 1) == "-").then(-1).otherwise(1)
+    offset = pl.when(zulu).then(0).otherwise(sign * (number(-5) * 60 + number(-2)))
+    utc_minute = (number(start) * 60 + number(start + 3) - offset) % 1440
+    return (~second_60 | (utc_minute == 23 * 60 + 59)).fill_null(True)
+
+
+def _leap_second_ok_parsed(txt: pl.Expr, parsed: pl.Expr) -> pl.Expr:
+    """The same for a ``date-time`` already parsed to UTC: polars (chrono) carries a leap
+    second into the next minute, so a valid one lands exactly on a UTC midnight."""
+    midnight = (parsed.dt.hour() == 0) & (parsed.dt.minute() == 0) & (parsed.dt.second() == 0)
+    return ((txt.str.slice(17, 2) != "60") | midnight).fill_null(True)
 
 
 @dataclass
@@ -630,11 +635,14 @@ class ColumnValidator:
                         ok = txt.str.contains(_FORMAT_RES[value])
                 else:
                     ok = txt.str.contains(_FORMAT_RES[value])
-                    if value in ("time", "date-time"):
-                        ok = ok & _leap_second_ok(txt)
                     parsed = plan.h("parsed")
-                    if parsed in helpers and value in ("date", "date-time"):
+                    has_parsed = parsed in helpers and value in ("date", "date-time")
+                    if has_parsed:
                         ok = ok & pl.col(parsed).is_not_null()
+                    if value == "date-time" and has_parsed:
+                        ok = ok & _leap_second_ok_parsed(txt, pl.col(parsed))
+                    elif value in ("time", "date-time"):
+                        ok = ok & _leap_second_ok(txt, 0 if value == "time" else 11)
                 masks[key] = is_string & ~ok
         return {k: m.fill_null(False) for k, m in masks.items()}
 
