@@ -218,6 +218,21 @@ def test_non_utf8_csv_is_an_encoding_issue(tmp_path: Path) -> None:
     assert table.sha256["a.csv"] == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.parametrize("name", ["a.csv", "a.jsonl"])
+def test_a_bad_byte_deep_in_a_file_is_found_by_line(tmp_path: Path, name: str) -> None:
+    """Past the first megabyte, in a file whose other rows are all fine."""
+    if name.endswith(".csv"):
+        head, row = "device,at\n", "D-001,2024-01-01T00:00:00Z\n"
+    else:
+        head, row = "", '{"device": "D-001", "at": "2024-01-01T00:00:00Z"}\n'
+    rows = 40_000
+    data = (head + row * rows).encode() + b'{"device": "D-\xff"}\n' + row.encode()
+    table = read(write(tmp_path, name, data))
+    issue = only(table, "encoding")
+    assert issue.fatal and issue.rows == (rows + 1 + (1 if head else 0),)
+    assert table.frame is None
+
+
 @pytest.mark.parametrize("content", ["", "\n\n"])
 def test_empty_csv_is_fatal(tmp_path: Path, content: str) -> None:
     table = read(write(tmp_path, "a.csv", content))

@@ -2,8 +2,8 @@
 
 Verdicts cite the evidence they used by path and SHA-256, so every reader hashes what it
 reads. Files can be hundreds of megabytes, so they are hashed in fixed chunks instead of
-being read whole; a reader that needs to look at the bytes anyway (the CSV reader checks
-UTF-8) passes an ``observe`` callback and gets both in one pass.
+being read whole; a reader that needs to look at the raw bytes anyway (a plugin's evidence
+reader, say) passes an ``observe`` callback and gets both in one pass.
 """
 
 from __future__ import annotations

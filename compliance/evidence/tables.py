@@ -79,6 +79,27 @@ class _Utf8Check:
                 self.bad_line = self._lines
 
 
+def _encoding_issue(bundle_path: str, path: Path) -> Issue | None:
+    """An ``encoding`` issue naming the first line that is not UTF-8, or None."""
+    check = _Utf8Check()
+    try:
+        with open(path, "rb") as handle:
+            while (chunk := handle.read(1 << 20)) and check.bad_line is None:
+                check(chunk)
+    except OSError:
+        return None
+    check.finish()
+    if check.bad_line is None:
+        return None
+    return Issue(
+        path=bundle_path,
+        keyword="encoding",
+        fatal=True,
+        rows=(check.bad_line,),
+        message=f"line {check.bad_line}: the file is not valid UTF-8",
+    )
+
+
 def _fatal(path: str, keyword: str, message: str) -> Issue:
     return Issue(path=path, keyword=keyword, message=message, fatal=True)
 
@@ -491,30 +512,21 @@ def read_table(
     for bundle_path, path in files:
         paths.append(bundle_path)
         fmt = TABLE_FORMATS.get(path.suffix.lower())
-        check = _Utf8Check() if fmt in ("csv", "jsonl") else None
         try:
-            digests[bundle_path], sizes[bundle_path] = file_digest(path, observe=check)
+            digests[bundle_path], sizes[bundle_path] = file_digest(path)
         except OSError:
             issues.append(_fatal(bundle_path, "parse", "the file cannot be opened"))
             continue
         if fmt is None:
             issues.append(_fatal(bundle_path, "parse", f"unsupported table format '{path.suffix}'"))
             continue
-        if check is not None:
-            check.finish()
-            if check.bad_line is not None:
-                issues.append(
-                    Issue(
-                        path=bundle_path,
-                        keyword="encoding",
-                        fatal=True,
-                        rows=(check.bad_line,),
-                        message=f"line {check.bad_line}: the file is not valid UTF-8",
-                    )
-                )
-                continue
         remaining = None if max_rows is None else max(max_rows - rows, 0)
         read = _read_one(bundle_path, path, fmt, remaining)
+        if read.frame is None and fmt in ("csv", "jsonl"):
+            # polars refuses text that is not UTF-8 without saying where; find the line.
+            encoding = _encoding_issue(bundle_path, path)
+            if encoding is not None:
+                read.issues = [encoding]
         issues.extend(read.issues)
         if read.frame is None:
             continue
