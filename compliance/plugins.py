@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "compliance.plugins"
+DISTRIBUTION = "community-safety-compliance"  # this package, as installed
 
 #: The engine's own features that are plugins too (registered first, blockable by name),
 #: as pytest does with its default plugins.
@@ -90,6 +91,7 @@ class _Collected:
     evidence_types: dict[str, Any] = field(default_factory=dict)
     evidence_owner: dict[str, str] = field(default_factory=dict)
     schemas: list[dict[str, Any]] = field(default_factory=list)
+    schema_owner: dict[str, str] = field(default_factory=dict)
     profiles: dict[str, Any] = field(default_factory=dict)
     renderers: dict[str, Any] = field(default_factory=dict)
     readers: list[Any] = field(default_factory=list)
@@ -138,9 +140,7 @@ class PluginHost:
                 except Exception as exc:
                     self.errors.append(PluginError(name, "load", _one_line(exc)))
                     continue
-                self._register(
-                    name, obj, distribution="community-safety-compliance", version=_own_version()
-                )
+                self._register(name, obj, distribution=DISTRIBUTION, version=_own_version())
         if entry_points:
             self._load_entry_points()
         for item in plugins or ():
@@ -215,6 +215,7 @@ class PluginHost:
             for schema in items:
                 if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
                     c.schemas.append(schema)
+                    c.schema_owner.setdefault(schema["$id"], plugin)
                 else:
                     self.errors.append(
                         PluginError(
@@ -331,6 +332,24 @@ class PluginHost:
 
     def schemas(self) -> list[dict[str, Any]]:
         return list(self.collected().schemas)
+
+    def schema_owner(self, schema_id: str) -> str | None:
+        """The plugin that contributed the schema with this ``$id`` (first one wins)."""
+        return self.collected().schema_owner.get(schema_id)
+
+    def verified_schema_ids(self) -> frozenset[str]:
+        """``$id`` of the schemas this distribution ships itself.
+
+        Their validity against the draft 2020-12 metaschema is checked by the test suite
+        (tests/test_plugins.py), so a run does not check them again; every other
+        plugin's schemas are checked when the registry is built.
+        """
+        c = self.collected()
+        return frozenset(
+            schema_id
+            for schema_id, plugin in c.schema_owner.items()
+            if (info := self.infos.get(plugin)) is not None and info.distribution == DISTRIBUTION
+        )
 
     def evidence_readers(self) -> list[Any]:
         return list(self.collected().readers)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from compliance.errors import ComplianceError, ProfileError, UsageError
+from compliance.errors import ProfileError, UsageError
 from compliance.indicator import Context
 from compliance.plugins import IndicatorEntry, PluginError, PluginHost
 from compliance.privacy import Redactor, redact_report
@@ -33,16 +33,34 @@ VerdictCallback = Callable[[Verdict, int, int], None]
 
 
 def make_registry(host: PluginHost) -> Any:
-    """The schema registry: engine schemas plus every plugin's."""
-    from compliance.validation.registry import SchemaRegistry, engine_schemas
+    """The schema registry: engine schemas plus every plugin's.
+
+    A plugin schema that is not a valid JSON Schema is left out and recorded as that
+    plugin's error (evidence types naming it are then reported as naming an unknown
+    schema); the run goes on with the others.
+    """
+    from compliance.validation.registry import (
+        InvalidSchemaError,
+        SchemaRegistry,
+        check_schema,
+        engine_schemas,
+    )
 
     schemas: dict[str, dict[str, Any]] = {}
-    for schema in [*engine_schemas(), *host.schemas()]:
+    engine = engine_schemas()
+    for schema in [*engine, *host.schemas()]:
         schemas.setdefault(schema["$id"], schema)
-    try:
-        return SchemaRegistry(schemas.values())
-    except Exception as exc:
-        raise ComplianceError(f"a plugin schema is invalid ({type(exc).__name__})") from None
+    verified = host.verified_schema_ids() | {s["$id"] for s in engine}
+    for schema_id, schema in list(schemas.items()):
+        if schema_id in verified:
+            continue
+        try:
+            check_schema(schema, schema_id)
+        except InvalidSchemaError as exc:
+            del schemas[schema_id]
+            owner = host.schema_owner(schema_id) or "?"
+            host.errors.append(PluginError(owner, "compliance_schemas", str(exc)))
+    return SchemaRegistry(schemas.values(), verified=schemas.keys())
 
 
 def resolve_profile(name: str | os.PathLike[str], host: PluginHost, registry: Any) -> Profile:

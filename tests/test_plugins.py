@@ -239,3 +239,44 @@ def test_every_builtin_module_is_an_entry_point() -> None:
     values = {ep.value for ep in md.entry_points(group="compliance.plugins")}
     missing = sorted(m for m in modules if f"compliance_builtin.{m}" not in values)
     assert len(modules) == 32 and not missing, missing
+
+
+def test_every_shipped_schema_is_valid_and_trusted_only_when_ours() -> None:
+    """A run does not check the schemas this distribution ships against the metaschema
+    (verified_schema_ids); this test is what makes that safe."""
+    from jsonschema import Draft202012Validator
+
+    from compliance.validation.registry import engine_schemas
+
+    host = PluginHost()
+    ours = [*engine_schemas(), *host.schemas()]
+    assert len(ours) > 60
+    for schema in ours:
+        Draft202012Validator.check_schema(schema)
+    verified = host.verified_schema_ids()
+    assert {s["$id"] for s in host.schemas()} <= verified
+    # Plugins passed in (or installed from another distribution) are never trusted.
+    assert not _host(TestPack()).verified_schema_ids() & {"https://t.example/note.json"}
+
+
+class BadSchema:
+    name = "badschema"
+
+    @hookimpl
+    def compliance_evidence_types(self):
+        return [EvidenceType("memo", "record", "A memo", schema="https://t.example/memo.json")]
+
+    @hookimpl
+    def compliance_schemas(self):
+        return [{"$id": "https://t.example/memo.json", "type": "object", "minProperties": -1}]
+
+
+def test_invalid_plugin_schema_is_named_and_the_run_goes_on(tmp_path) -> None:
+    write_manifest(tmp_path, [])
+    report = check(tmp_path, host=_host(BadSchema(), TestPack()))
+    errors = [e for e in report.plugin_errors if e["plugin"] == "badschema"]
+    messages = " | ".join(e["message"] for e in errors)
+    assert "https://t.example/memo.json is not a valid JSON Schema" in messages
+    assert "/minProperties" in messages
+    assert "names unknown schema" in messages  # the evidence type that used it
+    assert {v.code for v in report.verdicts} >= {"TT01", "TT02", "TT03"}

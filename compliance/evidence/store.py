@@ -152,7 +152,11 @@ class EvidenceStore:
         files = [(rel, self.bundle.path(rel)) for rel in self.paths(et.id)]
         if not any(self._reader("table", path) for _, path in files):
             return read_table(
-                files, type_id=et.id, row_schema=row_schema, registry=self.registry.registry
+                files,
+                type_id=et.id,
+                row_schema=row_schema,
+                registry=self.registry.registry,
+                schema_checked=True,
             )
         # Rows from a contributed reader go through the same column-wise validation as
         # built-in formats (staged as files the built-in table reader reads), and the
@@ -177,7 +181,11 @@ class EvidenceStore:
                     continue
                 staged.append((rel, target))
             table = read_table(
-                staged, type_id=et.id, row_schema=row_schema, registry=self.registry.registry
+                staged,
+                type_id=et.id,
+                row_schema=row_schema,
+                registry=self.registry.registry,
+                schema_checked=True,
             )
         for rel, (sha, size) in originals.items():
             table.sha256[rel], table.sizes[rel] = sha, size

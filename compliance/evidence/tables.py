@@ -490,6 +490,7 @@ def read_table(
     row_schema: dict[str, Any],
     registry: Registry[Any] | None = None,
     max_rows: int | None = None,
+    schema_checked: bool = False,
 ) -> Table:
     """Read, validate and stack every file of one evidence type.
 
@@ -498,11 +499,13 @@ def read_table(
     :param row_schema: draft 2020-12 schema of one row (see :class:`ColumnValidator`).
     :param max_rows: read at most this many rows in total; the rest is reported as a
         non-fatal ``limit`` issue.
+    :param schema_checked: ``row_schema`` is known to be a valid schema (it came from a
+        :class:`~compliance.validation.registry.SchemaRegistry`); not checked again.
 
     A file with a fatal issue (unreadable, a required column missing) contributes no rows;
     the table's ``frame`` is None when no file could be used.
     """
-    validator = ColumnValidator(row_schema, registry=registry)
+    validator = ColumnValidator(row_schema, registry=registry, checked=schema_checked)
     paths: list[str] = []
     digests: dict[str, str] = {}
     sizes: dict[str, int] = {}
