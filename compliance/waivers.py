@@ -146,18 +146,16 @@ def parse_waivers(text: str, label: str = "<waivers>") -> list[Waiver]:
     """Parse waiver-file text (YAML or JSON, which is YAML) into waivers."""
     from jsonschema import Draft202012Validator, FormatChecker
 
-    from compliance._yaml import YAMLError, safe_load
-    from compliance.evidence.records import _yaml_lines
+    from compliance._yaml import YAMLError, load_with_lines
     from compliance.validation.messages import describe
 
     try:
-        data = safe_load(text)
+        data, lines = load_with_lines(text)
     except YAMLError as exc:
         where = f"{label}:{exc.line}" if exc.line else label
         raise WaiverError(f"invalid YAML: {exc}", where=where) from None
     if data is None:
         data = []
-    lines = _yaml_lines(text)
 
     def line_of(pointer: str) -> int | None:
         # The line of the innermost part of the pointer the YAML reader located.

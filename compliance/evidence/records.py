@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from compliance._yaml import YAMLError, _Loader, safe_load
+from compliance._yaml import YAMLError, load_with_lines
 from compliance.evidence.model import Issue, Record
 
 __all__ = ["MAX_RECORD_BYTES", "read_record"]
@@ -50,8 +48,7 @@ def read_record(
         if suffix == ".json":
             data = json.loads(text)
         elif suffix in (".yaml", ".yml"):
-            data = safe_load(text)
-            record.lines = _yaml_lines(text)
+            data, record.lines = load_with_lines(text)
         else:
             record.issues.append(
                 Issue(
@@ -102,26 +99,3 @@ def _validate(bundle_path: str, data: Any, validator: Any) -> list[Issue]:
     except RecursionError:
         return [Issue(bundle_path, "parse", "nesting too deep to validate", fatal=True)]
     return [issue_from_error(e, bundle_path) for e in errors[:200]]
-
-
-def _yaml_lines(text: str) -> dict[str, int]:
-    """JSON pointer -> 1-based line of each mapping value and sequence item."""
-    lines: dict[str, int] = {}
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except (yaml.YAMLError, YAMLError, RecursionError):
-        return lines
-    stack: list[tuple[Any, str]] = [(node, "")]
-    while stack and len(lines) < 100_000:
-        current, pointer = stack.pop()
-        if current is None:
-            continue
-        lines[pointer] = current.start_mark.line + 1
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                name = str(key.value).replace("~", "~0").replace("/", "~1")
-                stack.append((value, f"{pointer}/{name}"))
-        elif isinstance(current, yaml.SequenceNode):
-            for index, value in enumerate(current.value):
-                stack.append((value, f"{pointer}/{index}"))
-    return lines
