@@ -32,8 +32,10 @@ FREQUENCIES = ("hourly", "daily", "weekly", "monthly", "none")
 # GB 11643 resident identity number: 17 digits and a check character computed from them.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-# A cell is looked at closely only when it holds a run of 11 or more digits.
-_CANDIDATE = r"[0-9]{11}"
+# A cell is looked at closely only when it holds what every identifier contains: 17
+# digits in a row (an identity number) or 1, a digit 3-9 and nine more digits (a mobile
+# number). Serial numbers such as V20250000001 are not looked at twice.
+_CANDIDATE = r"[0-9]{17}|1[3-9][0-9]{9}"
 # Maximal digit runs (an X, the identity number's check character, joins the digits
 # around it): a run inside a longer number is never taken for an identifier on its own.
 _RUNS = r"[0-9]+(?:[Xx][0-9]+)*[Xx]?"
@@ -62,6 +64,18 @@ def _is_mobile(run: pl.Expr) -> pl.Expr:
     return run.str.contains(r"^(86)?1[3-9][0-9]{9}[Xx]?$").fill_null(False)
 
 
+def _counts() -> tuple[pl.Expr, pl.Expr]:
+    """Identity numbers and mobile numbers among the digit runs of the column ``cell``
+    (built once: the expressions are the same for every column scanned)."""
+    runs = pl.col("cell").str.extract_all(_RUNS)
+    ids = runs.list.eval(pl.element().filter(_is_identity(pl.element()))).list.len()
+    mobiles = runs.list.eval(pl.element().filter(_is_mobile(pl.element()))).list.len()
+    return ids, mobiles
+
+
+_COUNTS = _counts()
+
+
 @dataclass(frozen=True)
 class ScanHit:
     """Plaintext identifiers in one column of one table: counts and the first place."""
@@ -83,14 +97,12 @@ def scan_identifiers(frame: pl.LazyFrame) -> list[ScanHit]:
     ]
     if not columns:
         return []
-    runs = pl.col("cell").str.extract_all(_RUNS)
+    ids, mobiles = _COUNTS
     queries = []
     for c in columns:
         # An integer needs 11 digits to be a candidate: a cheap comparison before the cast.
         rows = frame if schema[c] == pl.String else frame.filter(pl.col(c).abs() >= 10**10)
         cell = pl.col(c).cast(pl.String)
-        ids = runs.list.eval(pl.element().filter(_is_identity(pl.element()))).list.len()
-        mobiles = runs.list.eval(pl.element().filter(_is_mobile(pl.element()))).list.len()
         queries.append(
             rows.select("__file", "__row", cell.alias("cell"))
             .filter(pl.col("cell").str.contains(_CANDIDATE))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import compliance_builtin.se22_platform_data_safety as se22
 import polars as pl
+import pytest
 from compliance_builtin.se22_platform_data_safety import scan_identifiers
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.testing import run_case
 
 # The worked example of GB 11643 (check character X) and the same digits with a wrong one.
 VALID_ID = "11010519491231002X"
 WRONG_CHECK = "110105194912310021"
+# Valid too, and with no mobile-number-like run inside (so only the identity rule sees it).
+PLAIN_ID = "22020020000202032X"
 
 
 def _frame(**columns: list) -> pl.LazyFrame:
@@ -45,6 +51,23 @@ def test_digits_inside_longer_numbers_and_timestamps_do_not_match() -> None:
         )
     )
     assert hits == []
+
+
+_PIECES = st.sampled_from(
+    ["1", "3", "8", "0", "2", "9", "X", "x", "86", "-", " ", "a", VALID_ID, PLAIN_ID]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=14).map("".join), min_size=1, max_size=6))
+def test_the_candidate_filter_never_drops_a_hit(cells: list[str]) -> None:
+    """The cheap pre-filter is a superset: scanning every cell with an 11-digit run (the
+    old, wider filter) finds exactly the same identifiers."""
+    frame = _frame(note=cells)
+    found = scan_identifiers(frame)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(se22, "_CANDIDATE", r"[0-9]{11}")
+        assert scan_identifiers(frame) == found
 
 
 def test_findings_never_show_the_value(host) -> None:
