@@ -171,15 +171,16 @@ _FIELD = st.one_of(
 @given(
     width=st.integers(1, 4),
     rows=st.lists(st.lists(_FIELD, min_size=0, max_size=6), min_size=1, max_size=12),
+    end=st.sampled_from(["\n", "\r\n"]),
 )
 def test_field_count_check_agrees_with_the_csv_module(
-    tmp_path_factory: pytest.TempPathFactory, width: int, rows: list[list[str]]
+    tmp_path_factory: pytest.TempPathFactory, width: int, rows: list[list[str]], end: str
 ) -> None:
     """Rows of quoted and unquoted fields (with commas and quotes inside), blank lines,
-    short and long rows: the lines flagged are exactly those Python's csv module counts
-    a wrong number of fields on."""
+    short and long rows, LF or CRLF: the lines flagged are exactly those Python's csv
+    module counts a wrong number of fields on."""
     header = ",".join(f"c{i}" for i in range(width))
-    text = header + "\n" + "".join(",".join(r) + "\n" for r in rows)
+    text = header + end + "".join(",".join(r) + end for r in rows)
     path = tmp_path_factory.mktemp("fields") / "a.csv"
     path.write_text(text, encoding="utf-8", newline="")
     records = list(csv.reader(io.StringIO(text, newline="")))[1:]

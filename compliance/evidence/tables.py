@@ -190,7 +190,7 @@ def _csv_field_check(path: Path, width: int, limit: int | None) -> pl.LazyFrame:
     suspects = lines.filter(quoted | (commas != width - 1)).select(
         pl.col(_LINE_NO),
         quoted.alias("quoted"),
-        line.str.strip_chars().ne("").alias("content"),
+        line.str.strip_chars_end("\r").ne("").alias("content"),
         pl.when(quoted).then(quoted_wrong).otherwise(True).alias("wrong"),
         (line.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),
     )
@@ -251,22 +251,23 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
     frame: pl.DataFrame | None = None
     stats: pl.DataFrame | None = None
     try:
-        frame, stats = pl.collect_all([data, check])  # one pass each, run in parallel
-    except Exception:  # any polars error: reported, never raised; find out which failed
-        try:
-            frame = data.collect()
-        except Exception as exc:
-            failure = exc
-        with contextlib.suppress(Exception):
-            stats = check.collect()
+        frame = data.collect()
+    except Exception as exc:  # any polars error: reported, never raised
+        failure = exc
+    # polars refuses a row with too many fields and pads a short one with nulls, so a
+    # file it read whose last column has no null has every row at the header's width:
+    # only other files need the line-by-line field count.
     bad_lines: list[int] = []
     bad_count = 0
-    if stats is not None:
-        row = stats.row(0, named=True)
-        bad_lines, bad_count = list(row["lines"] or []), int(row["count"] or 0)
-    if stats is None or (bad_count and row["multiline"]):
-        with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError):
-            bad_lines, bad_count = _csv_field_check_python(path, len(header), limit)
+    if frame is None or frame.get_column(frame.columns[-1]).null_count():
+        with contextlib.suppress(Exception):
+            stats = check.collect()
+        if stats is not None:
+            row = stats.row(0, named=True)
+            bad_lines, bad_count = list(row["lines"] or []), int(row["count"] or 0)
+        if stats is None or (bad_count and row["multiline"]):
+            with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError):
+                bad_lines, bad_count = _csv_field_check_python(path, len(header), limit)
     if bad_count:
         return _Read(
             issues=[
