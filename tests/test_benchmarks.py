@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -30,3 +31,7 @@ def test_benchmark_quick_run() -> None:
     ):
         assert part in result.stdout, part
     assert "column validator (compliance)" in result.stdout
+    # Every target is judged, and the run ends with its numbers as JSON.
+    assert result.stdout.count("target:") >= 4
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"a_column_s", "b_ratio", "c_ratio", "d_peak_mb"} <= summary.keys()
