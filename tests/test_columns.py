@@ -215,6 +215,55 @@ def test_leap_seconds_only_at_2359_utc(fmt: str, source: str) -> None:
     assert (issue.rows, issue.count) == (expected, len(expected))
 
 
+def _chrono(txt: pl.Expr) -> pl.Expr:
+    """The reference: chrono's generic RFC 3339 parsing, as polars exposes it."""
+    return (
+        txt.str.replace("t", "T", literal=True)
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False)
+        .dt.replace_time_zone(None)
+    )
+
+
+_TWO = st.integers(0, 99).map("{:02d}".format)
+
+
+@st.composite
+def rfc3339_like(draw: st.DrawFn) -> str:
+    """Text the date-time regex accepts, impossible values (Feb 30, hour 24, offset
+    +24:00, second 61) and leap seconds included."""
+    year = draw(st.sampled_from(["0001", "1970", "1998", "2000", "2024", "2100", "9999"]))
+    month = draw(st.one_of(st.sampled_from(["01", "02", "12"]), _TWO))
+    day = draw(st.one_of(st.sampled_from(["01", "28", "29", "30", "31"]), _TWO))
+    hour = draw(st.one_of(st.sampled_from(["00", "23", "24"]), _TWO))
+    minute = draw(st.one_of(st.sampled_from(["00", "59", "60"]), _TWO))
+    second = draw(st.one_of(st.sampled_from(["00", "59", "60", "61"]), _TWO))
+    sep = draw(st.sampled_from(["T", "t"]))
+    fraction = draw(st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=9)))
+    fraction = "." + fraction if fraction else ""
+    zone = draw(
+        st.one_of(
+            st.sampled_from(["Z", "z", "+00:00", "-00:00", "+08:00", "+23:59", "+24:00"]),
+            st.builds("{}{}:{}".format, st.sampled_from("+-"), _TWO, _TWO),
+        )
+    )
+    return f"{year}-{month}-{day}{sep}{hour}:{minute}:{second}{fraction}{zone}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(rfc3339_like(), min_size=1, max_size=40))
+def test_datetime_parsing_matches_chrono(values: list[str]) -> None:
+    from compliance.validation.columns import _DATETIME_RE, _datetime_from_text
+
+    frame = pl.DataFrame({"t": values})
+    assert frame.select(pl.col("t").str.contains(_DATETIME_RE).all()).item()
+    out = frame.select(
+        _datetime_from_text(pl.col("t")).alias("fast"), _chrono(pl.col("t")).alias("chrono")
+    )
+    # Compared in polars: 0001-01-01T00:00:00+08:00 is year 0 in UTC, which Python's
+    # datetime cannot hold.
+    assert out.select(pl.col("fast").eq_missing(pl.col("chrono")).all()).item(), values
+
+
 def test_datetimes_become_naive_utc_and_dates_become_dates() -> None:
     schema = obj(
         {"t": {"type": "string", "format": "date-time"}, "d": {"type": "string", "format": "date"}}

@@ -180,6 +180,38 @@ def _leap_second_ok(txt: pl.Expr, start: int) -> pl.Expr:
     return (~second_60 | (utc_minute == 23 * 60 + 59)).fill_null(True)
 
 
+def _datetime_from_text(txt: pl.Expr) -> pl.Expr:
+    """RFC 3339 date-time text as naive UTC microseconds (null for impossible dates,
+    hours, minutes or offsets); meaningful only where ``_DATETIME_RE`` matches.
+
+    That regex fixes the layout, so the local part is always the first 19 characters and
+    the offset is ``Z``/``z`` or the last six: the local part goes through polars' fast
+    ISO parser, and the fraction and offset are read at their places. This is about
+    twice as fast as chrono's generic ``%.f%#z`` parsing, which it matches value for value
+    (tests/test_columns.py: test_datetime_parsing_matches_chrono), leap seconds included:
+    ``:60`` carries into the next minute.
+    """
+    local = (
+        txt.str.slice(0, 19)
+        .str.replace("t", "T", literal=True)
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+    )
+    zulu = txt.str.ends_with("Z") | txt.str.ends_with("z")
+    offset_length = pl.when(zulu).then(1).otherwise(6)
+    digits = (txt.str.len_bytes().cast(pl.Int64) - 20 - offset_length).clip(lower_bound=0)
+    micros = (
+        txt.str.slice(20, digits).str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64, strict=False)
+    )
+    sign = pl.when(txt.str.slice(-6, 1) == "-").then(-1).otherwise(1)
+    hours = txt.str.slice(-5, 2).cast(pl.Int64, strict=False)
+    minutes = txt.str.slice(-2, 2).cast(pl.Int64, strict=False)
+    offset = pl.when(zulu).then(0).otherwise(sign * (hours * 60 + minutes))
+    offset_ok = zulu | ((hours <= 23) & (minutes <= 59))
+    return pl.when(offset_ok).then(
+        local + pl.duration(microseconds=micros) - pl.duration(minutes=offset)
+    )
+
+
 def _leap_second_ok_parsed(txt: pl.Expr, parsed: pl.Expr) -> pl.Expr:
     """The same for a ``date-time`` already parsed to UTC: polars (chrono) carries a leap
     second into the next minute, so a valid one lands exactly on a UTC midnight."""
@@ -577,11 +609,7 @@ class ColumnValidator:
         txt = pl.col(plan.h("txt"))
         if fmt == "date":
             return txt.str.to_date("%Y-%m-%d", strict=False)
-        return (
-            txt.str.replace("t", "T", literal=True)
-            .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False)
-            .dt.replace_time_zone(None)
-        )
+        return _datetime_from_text(txt)
 
     # -- keywords -------------------------------------------------------------------------
 
