@@ -979,35 +979,42 @@ class ColumnValidator:
             )
             for column in unexpected
         ]
+        failing: set[str] = set()  # mask columns with at least one True
         if report:
-            stats = mat.select(
-                [
-                    e
-                    for i, (_, _, name, _) in enumerate(report)
-                    for e in (
-                        pl.col(name).sum().alias(f"n{i}"),
-                        rownum.filter(pl.col(name)).head(self.report_rows).implode().alias(f"r{i}"),
+            # Counts first (a sum per mask); row numbers only for the masks that failed.
+            counts = mat.select(
+                pl.col(name).sum().alias(f"n{i}") for i, (_, _, name, _) in enumerate(report)
+            ).row(0)
+            failed = [i for i, n in enumerate(counts) if n]
+            firsts = (
+                mat.select(
+                    rownum.filter(pl.col(report[i][2]))
+                    .head(self.report_rows)
+                    .implode()
+                    .alias(f"r{i}")
+                    for i in failed
+                ).row(0)
+                if failed
+                else ()
+            )
+            for i, rows_found in zip(failed, firsts, strict=True):
+                where, keyword, name, message = report[i]
+                failing.add(name)
+                issues.append(
+                    Issue(
+                        path=path,
+                        keyword=keyword,
+                        message=message,
+                        column=where,
+                        rows=tuple(rows_found),
+                        count=int(counts[i]),
                     )
-                ]
-            ).row(0, named=True)
-            for i, (where, keyword, _, message) in enumerate(report):
-                count = int(stats[f"n{i}"] or 0)
-                if count:
-                    issues.append(
-                        Issue(
-                            path=path,
-                            keyword=keyword,
-                            message=message,
-                            column=where,
-                            rows=tuple(stats[f"r{i}"]),
-                            count=count,
-                        )
-                    )
+                )
 
         if self._root_fallback and mat.height:
-            failing = self._row_fallback(plans, mat, columns, source_is_text, kinds, helpers)
+            by_row = self._row_fallback(plans, mat, columns, source_is_text, kinds, helpers)
             numbers = mat.select(rownum.alias("n")).to_series()
-            for keyword, indexes in failing.items():
+            for keyword, indexes in by_row.items():
                 issues.append(
                     Issue(
                         path=path,
@@ -1018,7 +1025,9 @@ class ColumnValidator:
                     )
                 )
 
-        out = self._output(plans, mat, df, schema, columns, source_is_text, helpers, mask_of)
+        # Only masks that failed somewhere can null a cell.
+        nulling = [item for item in mask_of if item[2] in failing]
+        out = self._output(plans, mat, df, schema, columns, source_is_text, helpers, nulling)
         return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height)
 
     def _message(self, plan: _Plan, keyword: str, *, has_kind: bool) -> str:
