@@ -209,3 +209,27 @@ def test_sample_quality_orders_scores(tmp_path, host) -> None:
         write_sample(tmp_path / quality, host=host, seed=5, rows=3000, quality=quality)
         scores[quality] = check(tmp_path / quality, host=host).score
     assert scores["good"] > scores["poor"] + 20, scores
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_import_nothing_heavy(flag: str) -> None:
+    """Start-up stays a small multiple of a bare interpreter: polars, jinja2, the document
+    parsers, jsonschema and PyYAML load only when a command needs them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from compliance.cli import main\n"
+        "try:\n"
+        f"    main([{flag!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('polars', 'jinja2', 'pypdf', 'docx', 'jsonschema', 'yaml')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
