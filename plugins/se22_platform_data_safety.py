@@ -22,7 +22,7 @@ from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleS
 from ._common import load_schema, schema_id, yaml_bytes
 from ._platform import as_list, day, list_findings, share_score, text
 
-__all__ = ["PlatformDataSafety", "scan_identifiers"]
+__all__ = ["PlatformDataSafety", "scan_identifiers", "scan_tables"]
 
 INVENTORY = "data_inventory"
 
@@ -91,38 +91,71 @@ def scan_identifiers(frame: pl.LazyFrame) -> list[ScanHit]:
     """Counts the cells of every text or integer column holding a resident identity number
     or a mobile number. Only cells with a long digit run are examined closely, so a big
     table without such runs costs one regular-expression pass per column."""
-    schema = frame.collect_schema()
-    columns = [
-        c for c, t in schema.items() if not c.startswith("__") and (t == pl.String or t == pl.Int64)
-    ]
-    if not columns:
-        return []
-    ids, mobiles = _COUNTS
-    queries = []
-    for c in columns:
-        # An integer needs 11 digits to be a candidate: a cheap comparison before the cast.
-        rows = frame if schema[c] == pl.String else frame.filter(pl.col(c).abs() >= 10**10)
-        cell = pl.col(c).cast(pl.String)
-        queries.append(
-            rows.select("__file", "__row", cell.alias("cell"))
-            .filter(pl.col("cell").str.contains(_CANDIDATE))
-            .with_columns(ids.alias("ids"), mobiles.alias("mobiles"))
-            .filter((pl.col("ids") > 0) | (pl.col("mobiles") > 0))
-            .select(
-                (pl.col("ids") > 0).sum().alias("identity_cells"),
-                (pl.col("mobiles") > 0).sum().alias("mobile_cells"),
-                pl.col("__file").first().alias("first_file"),
-                pl.col("__row").first().alias("first_row"),
-            )
+    return scan_tables({"": frame})[""]
+
+
+def _cell(column: str, dtype: pl.DataType) -> pl.Expr:
+    """The column as text; an integer needs 11 digits to be a candidate at all."""
+    text = pl.col(column).cast(pl.String)
+    if dtype == pl.String:
+        return text
+    return pl.when(pl.col(column).abs() >= 10**10).then(text)
+
+
+def scan_tables(frames: dict[str, pl.LazyFrame]) -> dict[str, list[ScanHit]]:
+    """:func:`scan_identifiers` for several tables at once.
+
+    First one cheap query per table says which columns have any candidate cell at all;
+    only those columns get the exact (and costlier to plan and run) identifier count.
+    All queries of a phase run in one ``collect_all``.
+    """
+    columns: dict[str, list[tuple[str, pl.DataType]]] = {}
+    for name, frame in frames.items():
+        schema = frame.collect_schema()
+        columns[name] = [
+            (c, t)
+            for c, t in schema.items()
+            if not c.startswith("__") and t in (pl.String, pl.Int64)
+        ]
+    probes = [
+        frames[name].select(
+            _cell(c, t).str.contains(_CANDIDATE).any().alias(str(i))
+            for i, (c, t) in enumerate(cols)
         )
-    hits = []
-    for c, result in zip(columns, pl.collect_all(queries), strict=True):
+        for name, cols in columns.items()
+        if cols
+    ]
+    suspects: list[tuple[str, str, pl.DataType]] = []
+    probed = [name for name, cols in columns.items() if cols]
+    for name, found in zip(probed, pl.collect_all(probes) if probes else [], strict=True):
+        flags = found.row(0)
+        suspects += [
+            (name, c, t) for (c, t), flag in zip(columns[name], flags, strict=True) if flag
+        ]
+    ids, mobiles = _COUNTS
+    queries = [
+        frames[name]
+        .select("__file", "__row", _cell(c, t).alias("cell"))
+        .filter(pl.col("cell").str.contains(_CANDIDATE))
+        .with_columns(ids.alias("ids"), mobiles.alias("mobiles"))
+        .filter((pl.col("ids") > 0) | (pl.col("mobiles") > 0))
+        .select(
+            (pl.col("ids") > 0).sum().alias("identity_cells"),
+            (pl.col("mobiles") > 0).sum().alias("mobile_cells"),
+            pl.col("__file").first().alias("first_file"),
+            pl.col("__row").first().alias("first_row"),
+        )
+        for name, c, t in suspects
+    ]
+    hits: dict[str, list[ScanHit]] = {name: [] for name in frames}
+    results = pl.collect_all(queries) if queries else []
+    for (name, column, _), result in zip(suspects, results, strict=True):
         row = result.row(0, named=True)
         if (row["identity_cells"] or 0) + (row["mobile_cells"] or 0) == 0:
             continue
-        hits.append(
+        hits[name].append(
             ScanHit(
-                c,
+                column,
                 int(row["identity_cells"] or 0),
                 int(row["mobile_cells"] or 0),
                 str(row["first_file"]),
@@ -351,14 +384,14 @@ class PlatformDataSafety(Indicator):
         the table, column, number of cells and the first row, never a value. Score: the
         share of scanned tables that are clean; no table in the bundle means the rule does
         not apply."""
-        types = ctx.available(kind="table")
-        scanned = clean = 0
-        for type_id in types:
+        frames: dict[str, pl.LazyFrame] = {}
+        for type_id in ctx.available(kind="table"):
             table = ctx.table(type_id, report_issues=False)
-            if table is None or table.frame is None:
-                continue
+            if table is not None and table.frame is not None:
+                frames[type_id] = table.frame
+        scanned = clean = 0
+        for type_id, hits in scan_tables(frames).items():
             scanned += 1
-            hits = scan_identifiers(table.frame)
             if not hits:
                 clean += 1
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import compliance_builtin.se22_platform_data_safety as se22
 import polars as pl
 import pytest
-from compliance_builtin.se22_platform_data_safety import scan_identifiers
+from compliance_builtin.se22_platform_data_safety import scan_identifiers, scan_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +68,27 @@ def test_the_candidate_filter_never_drops_a_hit(cells: list[str]) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(se22, "_CANDIDATE", r"[0-9]{11}")
         assert scan_identifiers(frame) == found
+
+
+def test_several_tables_in_one_scan_keep_their_columns_apart() -> None:
+    found = scan_tables(
+        {
+            "a": _frame(ref=["x", "y"], note=["none", f"id {PLAIN_ID}"]),
+            "b": _frame(ref=["13800000001x", "V20250000001"], n=[1, 2]),
+            "c": _frame(n=[1, 8613700000003]),
+            "d": _frame(ref=["clean", "also clean"]),
+        }
+    )
+    summary = {
+        k: [(h.column, h.identity_cells, h.mobile_cells, h.first_row) for h in v]
+        for k, v in found.items()
+    }
+    assert summary == {
+        "a": [("note", 1, 0, 2)],
+        "b": [("ref", 0, 1, 1)],
+        "c": [("n", 0, 1, 2)],
+        "d": [],
+    }
 
 
 def test_findings_never_show_the_value(host) -> None:
