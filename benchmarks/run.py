@@ -340,9 +340,14 @@ def machine() -> str:
     load = ""
     with contextlib.suppress(OSError, AttributeError):
         load = ", load average {:.2f} {:.2f} {:.2f} at start".format(*os.getloadavg())
+    bytecode = (
+        "; PYTHONDONTWRITEBYTECODE is set (modules compile at every start)"
+        if os.environ.get("PYTHONDONTWRITEBYTECODE")
+        else ""
+    )
     return (
         f"{platform.platform()}; {cpu}, {os.cpu_count()} cpus{memory}{load}; "
-        f"Python {platform.python_version()}, polars {pl.__version__}"
+        f"Python {platform.python_version()}, polars {pl.__version__}{bytecode}"
     )
 
 
