@@ -245,7 +245,6 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
         row_index_name=ROW_COLUMN,
         row_index_offset=1,
     )
-    data = data.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
     check = _csv_field_check(path, len(header), limit)
     failure: BaseException | None = None
     frame: pl.DataFrame | None = None
@@ -255,11 +254,15 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
     except Exception as exc:  # any polars error: reported, never raised
         failure = exc
     # polars refuses a row with too many fields and pads a short one with nulls, so a
-    # file it read whose last column has no null has every row at the header's width:
-    # only other files need the line-by-line field count.
+    # file it read whose last column has no null (blank lines and rows of empty fields
+    # included) has every row at the header's width: only other files need the
+    # line-by-line field count.
     bad_lines: list[int] = []
     bad_count = 0
-    if frame is None or frame.get_column(frame.columns[-1]).null_count():
+    padded = frame is None or frame.get_column(frame.columns[-1]).null_count() > 0
+    if frame is not None:
+        frame = frame.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
+    if padded:
         with contextlib.suppress(Exception):
             stats = check.collect()
         if stats is not None:
