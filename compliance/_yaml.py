@@ -70,29 +70,41 @@ def _nesting_bound(text: str) -> int:
     return 2 * (longest + 1) + text.count("[") + text.count("{")
 
 
-def _count_aliases(node: Any) -> None:
-    """Refuse a composed graph with more than MAX_ALIASES alias uses (libyaml path: the
-    pure-Python loader counts them as it composes)."""
+def _check_graph(node: Any) -> None:
+    """Refuse a composed document that uses more than MAX_ALIASES aliases, or an alias
+    inside the very node it names (``&a [*a]``): JSON has no such values, and walking
+    one never ends."""
     seen: set[int] = set()
-    stack = [node]
+    open_nodes: set[int] = set()  # the current node's ancestors, itself included
+    stack: list[tuple[Any, bool]] = [(node, False)]
     aliases = 0
     while stack:
-        current = stack.pop()
+        current, leaving = stack.pop()
         if current is None:
             continue
-        if id(current) in seen:
+        key = id(current)
+        if leaving:
+            open_nodes.discard(key)
+            continue
+        if key in open_nodes:
+            raise YAMLError("an alias refers to a node that contains it", line=_line(current))
+        if key in seen:
             aliases += 1
             if aliases > MAX_ALIASES:
-                raise YAMLError(
-                    f"more than {MAX_ALIASES} aliases", line=current.start_mark.line + 1
-                )
+                raise YAMLError(f"more than {MAX_ALIASES} aliases", line=_line(current))
             continue
-        seen.add(id(current))
+        seen.add(key)
+        open_nodes.add(key)
+        stack.append((current, True))
         if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack.extend((key, value))
+            for key_node, value in current.value:
+                stack.extend(((key_node, False), (value, False)))
         elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+            stack.extend((item, False) for item in current.value)
+
+
+def _line(node: Any) -> int:
+    return int(node.start_mark.line) + 1
 
 
 def _compose(text: str) -> tuple[Any, Any]:
@@ -103,8 +115,8 @@ def _compose(text: str) -> tuple[Any, Any]:
         node = loader.get_single_node()
     finally:
         loader.dispose()
-    if fast:
-        _count_aliases(node)
+    # The pure-Python loader counts aliases as it composes; both need the cycle check.
+    _check_graph(node)
     return node, loader
 
 
@@ -135,19 +147,25 @@ def load_with_lines(text: str) -> tuple[Any, dict[str, int]]:
 
 
 def node_lines(node: Any, limit: int = 100_000) -> dict[str, int]:
-    """JSON pointer -> 1-based line of each node under ``node`` (at most ``limit``)."""
+    """JSON pointer -> 1-based line of each node under ``node`` (at most ``limit``).
+
+    A node reached again through an alias keeps the pointer it was first reached by; a
+    pointer through the alias finds its line by its prefix."""
     lines: dict[str, int] = {}
+    seen: set[int] = set()
     stack: list[tuple[Any, str]] = [(node, "")]
     while stack and len(lines) < limit:
         current, pointer = stack.pop()
-        if current is None:
+        if current is None or id(current) in seen:
             continue
+        seen.add(id(current))
         lines[pointer] = current.start_mark.line + 1
+        # Pushed last to first, so nodes are reached in document order.
         if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
+            for key, value in reversed(current.value):
                 name = str(key.value).replace("~", "~0").replace("/", "~1")
                 stack.append((value, f"{pointer}/{name}"))
         elif isinstance(current, yaml.SequenceNode):
-            for index, value in enumerate(current.value):
-                stack.append((value, f"{pointer}/{index}"))
+            for index in range(len(current.value) - 1, -1, -1):
+                stack.append((current.value[index], f"{pointer}/{index}"))
     return lines

@@ -508,6 +508,7 @@ EVIDENCE_CASES = [
         "records/data_inventory.yaml",
         ALIAS_BOMB,
     ),
+    ("yaml-recursive-alias", "records/data_inventory.yaml", b"datasets: &x [*x]\n"),
     ("random-docx", "documents/safety_rules.docx", _noise(3000)),
     (
         "entity-bomb-docx",

@@ -105,3 +105,25 @@ def test_syntax_errors_carry_a_line() -> None:
     with pytest.raises(YAMLError) as info:
         safe_load("a: 1\nb: [unclosed\nc: 3\n")
     assert info.value.line is not None and info.value.line >= 2
+
+
+@pytest.mark.parametrize("python_only", [False, True])
+@pytest.mark.parametrize(
+    "text", ["a: &x [*x]\n", "a: &x {b: [1, {c: *x}]}\n"], ids=["list", "nested"]
+)
+def test_an_alias_inside_its_own_node_is_refused(
+    text: str, python_only: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON has no recursive values, and walking one (for line numbers, validation,
+    redaction) would never end."""
+    if python_only:
+        _python_only(monkeypatch)
+    with pytest.raises(YAMLError, match="contains it") as info:
+        load_with_lines(text)
+    assert info.value.line == 1
+
+
+def test_shared_nodes_keep_their_first_line() -> None:
+    data, lines = load_with_lines("a: &x\n  k: 1\nb: *x\n")
+    assert data == {"a": {"k": 1}, "b": {"k": 1}}
+    assert lines["/a"] == 1 and lines["/a/k"] == 2 and "/b" not in lines
