@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 from referencing import Registry
 
-from compliance.evidence.hashing import file_digest, file_sha256
+from compliance.evidence.hashing import CHUNK_SIZE, file_digest, file_sha256
 from compliance.evidence.model import Issue, Table
 from compliance.validation.columns import FILE_COLUMN, ROW_COLUMN, ColumnValidator
 
@@ -84,7 +84,7 @@ def _encoding_issue(bundle_path: str, path: Path) -> Issue | None:
     check = _Utf8Check()
     try:
         with open(path, "rb") as handle:
-            while (chunk := handle.read(1 << 20)) and check.bad_line is None:
+            while (chunk := handle.read(CHUNK_SIZE)) and check.bad_line is None:
                 check(chunk)
     except OSError:
         return None
@@ -189,7 +189,6 @@ def _csv_field_check(path: Path, width: int, limit: int | None) -> pl.LazyFrame:
     # The cheap tests first: the expensive ones only see lines with quotes or a wrong count.
     suspects = lines.filter(quoted | (commas != width - 1)).select(
         pl.col(_LINE_NO),
-        quoted.alias("quoted"),
         line.str.strip_chars_end("\r").ne("").alias("content"),
         pl.when(quoted).then(quoted_wrong).otherwise(True).alias("wrong"),
         (line.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),
