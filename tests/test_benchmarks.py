@@ -31,6 +31,10 @@ def test_benchmark_quick_run() -> None:
     ):
         assert part in result.stdout, part
     assert "column validator (compliance)" in result.stdout
+    # The test extra installs every baseline, so none is skipped here.
+    assert "not installed" not in result.stdout
+    for baseline in ("jsonschema per row", "jsonschema-rs per row", "pandera (polars backend)"):
+        assert baseline in result.stdout, baseline
     # Every target is judged, and the run ends with its numbers as JSON.
     assert result.stdout.count("target:") >= 4
     summary = json.loads(result.stdout.strip().splitlines()[-1])
