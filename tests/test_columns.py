@@ -264,6 +264,58 @@ def test_datetime_parsing_matches_chrono(values: list[str]) -> None:
     assert out.select(pl.col("fast").eq_missing(pl.col("chrono")).all()).item(), values
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(rfc3339_like(), min_size=1, max_size=30),
+    st.sampled_from(["Z", "z", "+08:00", "-05:30", "+00:00", "-00:00", "+23:59"]),
+)
+def test_one_offset_columns_take_the_short_path_to_the_same_values(
+    values: list[str], zone: str
+) -> None:
+    """A column whose values share one offset and have no fraction is parsed without
+    reading either per value; the values are the same as the general parse's."""
+    from compliance.validation.columns import (
+        _DATETIME_RE,
+        _datetime_from_text,
+        _datetime_shapes,
+    )
+
+    # The generated local parts, re-zoned to one offset and without fractions.
+    same = [v[:19] + zone for v in values]
+    frame = pl.DataFrame({"t": same})
+    shapes = _datetime_shapes(frame, ["t"])
+    if zone.lower() == "z":
+        assert shapes == {"t": 0}
+    else:
+        assert shapes == {
+            "t": (-1 if zone[0] == "-" else 1) * (int(zone[1:3]) * 60 + int(zone[4:]))
+        }
+    out = frame.select(
+        _datetime_from_text(pl.col("t"), shapes["t"]).alias("short"),
+        _datetime_from_text(pl.col("t")).alias("general"),
+        pl.col("t").str.contains(_DATETIME_RE).alias("valid"),
+    ).filter("valid")
+    assert out.select(pl.col("short").eq_missing(pl.col("general")).all()).item(), same
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["2025-01-01T00:00:00+08:00", None, "2025-01-02T00:00:00+08:00"], {"t": 480}),
+        (["2025-01-01T00:00:00Z", "2025-01-01T00:00:00z"], {"t": 0}),
+        (["2025-01-01T00:00:00+08:00", "2025-01-01T00:00:00+09:00"], {}),  # mixed
+        (["2025-01-01T00:00:00.5+08:00", "2025-01-01T00:00:00+08:00"], {}),  # a fraction
+        (["2025-01-01T00:00:00+24:00"], {}),  # not a possible offset
+        ([None, None], {}),
+    ],
+)
+def test_datetime_shapes(values: list[str | None], expected: dict[str, int]) -> None:
+    from compliance.validation.columns import _datetime_shapes
+
+    frame = pl.DataFrame({"t": values}, schema={"t": pl.String})
+    assert _datetime_shapes(frame, ["t"]) == expected
+
+
 def test_datetimes_become_naive_utc_and_dates_become_dates() -> None:
     schema = obj(
         {"t": {"type": "string", "format": "date-time"}, "d": {"type": "string", "format": "date"}}

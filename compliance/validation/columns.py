@@ -194,9 +194,12 @@ def _utc_offset(txt: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return offset, zulu | ((hours <= 23) & (minutes <= 59))
 
 
-def _datetime_from_text(txt: pl.Expr) -> pl.Expr:
+def _datetime_from_text(txt: pl.Expr, offset_minutes: int | None = None) -> pl.Expr:
     """RFC 3339 date-time text as naive UTC microseconds (null for impossible dates,
     hours, minutes or offsets); meaningful only where ``_DATETIME_RE`` matches.
+
+    ``offset_minutes``: every value of the column has no fraction and this one offset
+    (see :func:`_datetime_shapes`), so only the local part needs parsing.
 
     That regex fixes the layout, so the local part is always the first 19 characters and
     the offset is ``Z``/``z`` or the last six: the local part goes through polars' fast
@@ -210,6 +213,8 @@ def _datetime_from_text(txt: pl.Expr) -> pl.Expr:
         .str.replace("t", "T", literal=True)
         .str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
     )
+    if offset_minutes is not None:
+        return local - pl.duration(minutes=offset_minutes)
     offset_length = pl.when(_zulu(txt)).then(1).otherwise(6)
     digits = (txt.str.len_bytes().cast(pl.Int64) - 20 - offset_length).clip(lower_bound=0)
     micros = (
@@ -219,6 +224,42 @@ def _datetime_from_text(txt: pl.Expr) -> pl.Expr:
     return pl.when(offset_ok).then(
         local + pl.duration(microseconds=micros) - pl.duration(minutes=offset)
     )
+
+
+_OFFSET_TAIL_RE = re.compile(r"[+-]([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _datetime_shapes(frame: pl.DataFrame, columns: list[str]) -> dict[str, int]:
+    """Text date-time columns whose values all share one offset and have no fraction,
+    with that offset in minutes east of UTC (the common case: one export, one clock).
+
+    One cheap pass per column (a literal search and two suffix comparisons) lets the
+    parse skip reading the fraction and the offset of every value. A column with any
+    ``.``, with mixed offsets, or with no value at all is not listed.
+    """
+    if not columns:
+        return {}
+    probes = []
+    for i, column in enumerate(columns):
+        txt = pl.col(column)
+        first_tail = txt.drop_nulls().first().str.slice(-6)
+        probes += [
+            txt.str.contains(".", literal=True).any().alias(f"f{i}"),
+            (txt.str.ends_with("Z") | txt.str.ends_with("z")).all().alias(f"z{i}"),
+            txt.str.ends_with(first_tail).all().alias(f"s{i}"),
+            first_tail.alias(f"t{i}"),
+        ]
+    facts = frame.select(probes).row(0, named=True)
+    shapes: dict[str, int] = {}
+    for i, column in enumerate(columns):
+        if facts[f"f{i}"] or facts[f"t{i}"] is None:
+            continue
+        if facts[f"z{i}"]:
+            shapes[column] = 0
+        elif facts[f"s{i}"] and (m := _OFFSET_TAIL_RE.fullmatch(facts[f"t{i}"])):
+            sign = -1 if facts[f"t{i}"][0] == "-" else 1
+            shapes[column] = sign * (int(m.group(1)) * 60 + int(m.group(2)))
+    return shapes
 
 
 def _leap_second_ok_parsed(txt: pl.Expr, parsed: pl.Expr) -> pl.Expr:
@@ -598,7 +639,11 @@ class ColumnValidator:
         return out
 
     def _parsed_temporal(
-        self, plan: _Plan, dtype: pl.DataType, helpers: set[str]
+        self,
+        plan: _Plan,
+        dtype: pl.DataType,
+        helpers: set[str],
+        shapes: Mapping[str, int] | None = None,
     ) -> pl.Expr | None:
         """The typed value of a ``format: date``/``date-time`` column, or None."""
         fmt = plan.native.get("format")
@@ -618,7 +663,7 @@ class ColumnValidator:
         txt = pl.col(plan.h("txt"))
         if fmt == "date":
             return txt.str.to_date("%Y-%m-%d", strict=False)
-        return _datetime_from_text(txt)
+        return _datetime_from_text(txt, (shapes or {}).get(plan.column))
 
     # -- keywords -------------------------------------------------------------------------
 
@@ -920,8 +965,16 @@ class ColumnValidator:
                 helpers_exprs.append(expr.alias(plan.h(name)))
         helpers = {e.meta.output_name() for e in helpers_exprs}
         parsed_exprs: list[pl.Expr] = []
+        shapes = _datetime_shapes(
+            df,
+            [
+                plan.column
+                for plan in plans
+                if plan.native.get("format") == "date-time" and schema[plan.column] == pl.String
+            ],
+        )
         for plan in plans:
-            parsed = self._parsed_temporal(plan, schema[plan.column], helpers)
+            parsed = self._parsed_temporal(plan, schema[plan.column], helpers, shapes)
             if parsed is not None:
                 parsed_exprs.append(parsed.alias(plan.h("parsed")))
         helpers |= {e.meta.output_name() for e in parsed_exprs}
