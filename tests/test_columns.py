@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import polars as pl
@@ -269,51 +270,151 @@ def test_datetime_parsing_matches_chrono(values: list[str]) -> None:
     st.lists(rfc3339_like(), min_size=1, max_size=30),
     st.sampled_from(["Z", "z", "+08:00", "-05:30", "+00:00", "-00:00", "+23:59"]),
 )
-def test_one_offset_columns_take_the_short_path_to_the_same_values(
+def test_one_offset_columns_take_the_short_paths_to_the_same_values(
     values: list[str], zone: str
 ) -> None:
     """A column whose values share one offset and have no fraction is parsed without
-    reading either per value; the values are the same as the general parse's."""
+    reading either per value, and in the strict layout with one fixed format; the values
+    are the same as the general parse's."""
     from compliance.validation.columns import (
         _DATETIME_RE,
+        _STRICT_DATETIME_RE,
         _datetime_from_text,
-        _datetime_shapes,
+        _text_shapes,
     )
 
     # The generated local parts, re-zoned to one offset and without fractions.
     same = [v[:19] + zone for v in values]
     frame = pl.DataFrame({"t": same})
-    shapes = _datetime_shapes(frame, ["t"])
+    shape = _text_shapes(frame, ["t"], [])["t"]
     if zone.lower() == "z":
-        assert shapes == {"t": 0}
+        assert shape.offset == 0
     else:
-        assert shapes == {
-            "t": (-1 if zone[0] == "-" else 1) * (int(zone[1:3]) * 60 + int(zone[4:]))
-        }
+        assert shape.offset == (-1 if zone[0] == "-" else 1) * (int(zone[1:3]) * 60 + int(zone[4:]))
+    strict = all(re.fullmatch(_STRICT_DATETIME_RE, v) for v in same)
+    assert shape.tail == (zone if strict else None)
+    assert shape.leap == (not strict or any(v[17:19] == "60" for v in same))
     out = frame.select(
-        _datetime_from_text(pl.col("t"), shapes["t"]).alias("short"),
+        _datetime_from_text(pl.col("t"), shape.offset).alias("short"),
+        _datetime_from_text(pl.col("t"), shape.offset, tail=shape.tail).alias("fixed"),
         _datetime_from_text(pl.col("t")).alias("general"),
         pl.col("t").str.contains(_DATETIME_RE).alias("valid"),
     ).filter("valid")
     assert out.select(pl.col("short").eq_missing(pl.col("general")).all()).item(), same
+    assert out.select(pl.col("fixed").eq_missing(pl.col("general")).all()).item(), same
 
 
 @pytest.mark.parametrize(
-    ("values", "expected"),
+    ("values", "offset", "tail", "leap"),
     [
-        (["2025-01-01T00:00:00+08:00", None, "2025-01-02T00:00:00+08:00"], {"t": 480}),
-        (["2025-01-01T00:00:00Z", "2025-01-01T00:00:00z"], {"t": 0}),
-        (["2025-01-01T00:00:00+08:00", "2025-01-01T00:00:00+09:00"], {}),  # mixed
-        (["2025-01-01T00:00:00.5+08:00", "2025-01-01T00:00:00+08:00"], {}),  # a fraction
-        (["2025-01-01T00:00:00+24:00"], {}),  # not a possible offset
-        ([None, None], {}),
+        (["2025-01-01T00:00:00+08:00", None, "2025-01-02T00:00:00+08:00"], 480, "+08:00", False),
+        (["2025-01-01T00:00:00+08:00", "", "2025-01-02T23:59:60+08:00"], 480, "+08:00", True),
+        (["2025-01-01T00:00:00Z", "2025-01-01T00:00:00z"], 0, None, True),  # z is not strict
+        (["2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z"], 0, "Z", False),
+        (["2025-01-01t00:00:00+08:00", "2025-01-01T00:00:00+08:00"], 480, None, True),
+        (["2025-01-01T00:00:00+08:00", "2025-01-01T00:00:00+09:00"], None, None, True),
+        (["2025-01-01T00:00:00.5+08:00", "2025-01-01T00:00:00+08:00"], None, None, True),
+        (["2025-01-01T00:00:00+24:00"], None, None, True),  # not a possible offset
+        ([None, None], None, None, True),
     ],
 )
-def test_datetime_shapes(values: list[str | None], expected: dict[str, int]) -> None:
-    from compliance.validation.columns import _datetime_shapes
+def test_datetime_shapes(
+    values: list[str | None], offset: int | None, tail: str | None, leap: bool
+) -> None:
+    from compliance.validation.columns import _Shape, _text_shapes
 
     frame = pl.DataFrame({"t": values}, schema={"t": pl.String})
-    assert _datetime_shapes(frame, ["t"]) == expected
+    shape = _text_shapes(frame, ["t"], []).get("t", _Shape())
+    assert (shape.offset, shape.tail, shape.leap) == (offset, tail, leap)
+
+
+@pytest.mark.parametrize(
+    ("values", "decimals", "integers"),
+    [
+        (["1", "-20", None, "", "007"], True, True),
+        (["1", "2.5", "-0.125"], True, False),
+        (["1", "123456789012345678"], True, True),
+        (["1", "1234567890123456789"], True, False),  # might not fit an Int64
+        (["1", "1e3"], False, False),
+        (["1", "+2"], False, False),
+        (["1", " 2"], False, False),
+        (["1", "2."], False, False),
+        (["1", "true"], False, False),
+        ([None, None], True, True),
+    ],
+)
+def test_number_shapes(values: list[str | None], decimals: bool, integers: bool) -> None:
+    from compliance.validation.columns import _Shape, _text_shapes
+
+    frame = pl.DataFrame({"n": values}, schema={"n": pl.String})
+    shape = _text_shapes(frame, [], ["n"]).get("n", _Shape())
+    assert (shape.decimals, shape.integers) == (decimals, integers)
+
+
+SHAPED_SCHEMA = obj(
+    {
+        "i": {"type": "integer", "minimum": 0, "maximum": 1000},
+        "x": {"type": "number", "exclusiveMinimum": -5, "maximum": 100},
+        "u": {"type": ["integer", "string"], "enum": [7, "7", "a"]},
+        "m": {"type": ["number", "boolean", "null"]},
+        "t": {"type": "string", "format": "date-time"},
+        "o": {"type": ["string", "null"], "format": "date-time"},
+    }
+)
+PLAIN_NUMBERS = st.one_of(
+    st.integers(-10, 2000).map(str),
+    st.sampled_from(["007", "-0", "0", "123456789012345678", "1234567890123456789"]),
+    st.decimals(-10, 200, places=3, allow_nan=False).map(str),
+)
+OTHER_NUMBERS = st.sampled_from(["1e3", "+2", " 3", "2.", ".5", "true", "abc", "1_0", "٣", "inf"])
+STRICT_TIMES = st.builds(
+    "2025-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}+08:00".format,
+    st.integers(1, 13),
+    st.integers(1, 31),
+    st.integers(0, 24),
+    st.sampled_from([0, 59, 60]),
+    st.sampled_from([0, 30, 59, 60]),
+)
+OTHER_TIMES = st.sampled_from(
+    ["2025-01-01t00:00:00+08:00", "2025-01-01T00:00:00Z", "2025-01-01T00:00:00.5+08:00", "x"]
+)
+
+
+@st.composite
+def shaped_frames(draw: st.DrawFn) -> pl.DataFrame:
+    """Text columns that are mostly in the shapes _text_shapes recognises, sometimes not."""
+    height = draw(st.integers(1, 12))
+
+    def column(plain: st.SearchStrategy[str], other: st.SearchStrategy[str]) -> list[str | None]:
+        mixed = draw(st.integers(0, 3)) == 0
+        cell = st.one_of(plain, other) if mixed else plain
+        return [
+            draw(st.one_of(cell, st.sampled_from(["", None])) if draw(st.booleans()) else cell)
+            for _ in range(height)
+        ]
+
+    return text_frame(
+        i=column(PLAIN_NUMBERS, OTHER_NUMBERS),
+        x=column(PLAIN_NUMBERS, OTHER_NUMBERS),
+        u=column(PLAIN_NUMBERS, st.sampled_from(["a", "7", "b"])),
+        m=column(PLAIN_NUMBERS, OTHER_NUMBERS),
+        t=column(STRICT_TIMES, OTHER_TIMES),
+        o=column(STRICT_TIMES, OTHER_TIMES),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(shaped_frames())
+def test_shape_shortcuts_change_nothing(frame: pl.DataFrame) -> None:
+    """The pre-scan's shortcuts (plain numbers, strict one-offset date-times, skipped type
+    checks) give the same issues and the same typed table as the general path."""
+    from unittest import mock
+
+    fast = run(SHAPED_SCHEMA, frame)
+    with mock.patch("compliance.validation.columns._text_shapes", return_value={}):
+        general = run(SHAPED_SCHEMA, frame)
+    assert fast.issues == general.issues
+    assert fast.frame.collect().equals(general.frame.collect(), null_equal=True)
 
 
 def test_datetimes_become_naive_utc_and_dates_become_dates() -> None:

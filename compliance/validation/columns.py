@@ -194,12 +194,16 @@ def _utc_offset(txt: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return offset, zulu | ((hours <= 23) & (minutes <= 59))
 
 
-def _datetime_from_text(txt: pl.Expr, offset_minutes: int | None = None) -> pl.Expr:
+def _datetime_from_text(
+    txt: pl.Expr, offset_minutes: int | None = None, *, tail: str | None = None
+) -> pl.Expr:
     """RFC 3339 date-time text as naive UTC microseconds (null for impossible dates,
     hours, minutes or offsets); meaningful only where ``_DATETIME_RE`` matches.
 
     ``offset_minutes``: every value of the column has no fraction and this one offset
-    (see :func:`_datetime_shapes`), so only the local part needs parsing.
+    (see :func:`_text_shapes`), so only the local part needs parsing. ``tail``: moreover
+    every value is in the strict layout (``T``, no fraction) and ends with this text, so
+    the whole value parses with one fixed format and nothing needs cutting.
 
     That regex fixes the layout, so the local part is always the first 19 characters and
     the offset is ``Z``/``z`` or the last six: the local part goes through polars' fast
@@ -208,6 +212,9 @@ def _datetime_from_text(txt: pl.Expr, offset_minutes: int | None = None) -> pl.E
     (tests/test_columns.py: test_datetime_parsing_matches_chrono), leap seconds included:
     ``:60`` carries into the next minute.
     """
+    if tail is not None and offset_minutes is not None:
+        local = txt.str.to_datetime(f"%Y-%m-%dT%H:%M:%S{tail}", time_unit="us", strict=False)
+        return local - pl.duration(minutes=offset_minutes)
     local = (
         txt.str.slice(0, 19)
         .str.replace("t", "T", literal=True)
@@ -227,38 +234,115 @@ def _datetime_from_text(txt: pl.Expr, offset_minutes: int | None = None) -> pl.E
 
 
 _OFFSET_TAIL_RE = re.compile(r"[+-]([01][0-9]|2[0-3]):([0-5][0-9])")
+# The layout nearly every export uses: a capital T, whole seconds, Z or +HH:MM.
+_STRICT_DATETIME_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+_DECIMAL_RE = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_MAX_PLAIN_INTEGER = 18  # characters, sign included: always fits an Int64
 
 
-def _datetime_shapes(frame: pl.DataFrame, columns: list[str]) -> dict[str, int]:
-    """Text date-time columns whose values all share one offset and have no fraction,
-    with that offset in minutes east of UTC (the common case: one export, one clock).
+@dataclass(frozen=True)
+class _Shape:
+    """What one pre-scan of a text column found (see :func:`_text_shapes`)."""
 
-    One cheap pass per column (a literal search and two suffix comparisons) lets the
-    parse skip reading the fraction and the offset of every value. A column with any
-    ``.``, with mixed offsets, or with no value at all is not listed.
+    offset: int | None = None  # date-time: one offset (minutes east of UTC), no fraction
+    tail: str | None = None  # ...every value strict and ending with this text (Z or +HH:MM)
+    leap: bool = True  # some value may have second 60 (under ``tail``: known exactly)
+    decimals: bool = False  # every non-empty cell is -?digits, with an optional .digits
+    integers: bool = False  # ...with no fraction and short enough for an Int64
+
+
+def _text_shapes(
+    frame: pl.DataFrame, datetimes: list[str], numbers: list[str]
+) -> dict[str, _Shape]:
+    """Cheap facts about text columns that let the validator skip per-cell work.
+
+    For date-time columns: whether every value is in the strict layout and ends with the
+    same offset (the common case: one export, one clock; then the parse with one fixed
+    format is the whole format check), or else whether the values at least share one
+    offset and have no fraction. For columns read as numbers: whether every cell is a
+    plain decimal or integer (then no number regex, no boolean test and no float round
+    trip per cell). A column whose probe fails takes the general path, so the facts only
+    ever decide speed, never a verdict (tests/test_columns.py:
+    test_shape_shortcuts_change_nothing).
     """
+    if not datetimes and not numbers:
+        return {}
+    probes = []
+    for i, column in enumerate(datetimes):
+        txt = pl.col(column)
+        empty = txt == ""  # absent, like null: no probe looks at it
+        first = txt.filter(~empty).first()
+        tail = pl.when(first.str.ends_with("Z")).then(pl.lit("Z")).otherwise(first.str.slice(-6))
+        probes += [
+            tail.alias(f"t{i}"),
+            (txt.str.contains(_STRICT_DATETIME_RE) | empty).all().alias(f"l{i}"),
+            (txt.str.ends_with(tail) | empty).all().alias(f"s{i}"),
+            (txt.str.slice(17, 2) == "60").any().alias(f"x{i}"),
+        ]
+    for i, column in enumerate(numbers):
+        txt = pl.col(column)
+        probes += [
+            (txt.str.contains(_DECIMAL_RE) | (txt == "")).all().alias(f"d{i}"),
+            txt.str.contains(".", literal=True).any().alias(f"p{i}"),
+            txt.str.len_bytes().max().alias(f"w{i}"),
+        ]
+    facts = frame.select(probes).row(0, named=True)
+    shapes: dict[str, _Shape] = {}
+    loose: list[str] = []
+    for i, column in enumerate(datetimes):
+        tail = facts[f"t{i}"]
+        if tail is None:
+            continue
+        offset = _offset_minutes(tail)
+        if facts[f"l{i}"] and facts[f"s{i}"] and offset is not None:
+            shapes[column] = _Shape(offset, tail, leap=bool(facts[f"x{i}"]))
+        else:
+            loose.append(column)
+    shapes.update(_loose_datetime_shapes(frame, loose))
+    for i, column in enumerate(numbers):
+        if facts[f"d{i}"]:
+            integers = not facts[f"p{i}"] and (facts[f"w{i}"] or 0) <= _MAX_PLAIN_INTEGER
+            shapes[column] = _Shape(decimals=True, integers=integers)
+    return shapes
+
+
+def _offset_minutes(tail: str) -> int | None:
+    """Minutes east of UTC of ``Z``/``z`` or a possible ``+HH:MM``; None for anything else."""
+    if tail in ("Z", "z"):
+        return 0
+    if m := _OFFSET_TAIL_RE.fullmatch(tail):
+        return (-1 if tail[0] == "-" else 1) * (int(m.group(1)) * 60 + int(m.group(2)))
+    return None
+
+
+def _loose_datetime_shapes(frame: pl.DataFrame, columns: list[str]) -> dict[str, _Shape]:
+    """Date-time columns outside the strict layout whose values still share one offset and
+    have no fraction: only their local part needs parsing."""
     if not columns:
         return {}
     probes = []
     for i, column in enumerate(columns):
         txt = pl.col(column)
-        first_tail = txt.drop_nulls().first().str.slice(-6)
+        empty = txt == ""
+        first_tail = txt.filter(~empty).first().str.slice(-6)
         probes += [
             txt.str.contains(".", literal=True).any().alias(f"f{i}"),
-            (txt.str.ends_with("Z") | txt.str.ends_with("z")).all().alias(f"z{i}"),
-            txt.str.ends_with(first_tail).all().alias(f"s{i}"),
+            (txt.str.ends_with("Z") | txt.str.ends_with("z") | empty).all().alias(f"z{i}"),
+            (txt.str.ends_with(first_tail) | empty).all().alias(f"s{i}"),
             first_tail.alias(f"t{i}"),
         ]
     facts = frame.select(probes).row(0, named=True)
-    shapes: dict[str, int] = {}
+    shapes: dict[str, _Shape] = {}
     for i, column in enumerate(columns):
         if facts[f"f{i}"] or facts[f"t{i}"] is None:
             continue
-        if facts[f"z{i}"]:
-            shapes[column] = 0
-        elif facts[f"s{i}"] and (m := _OFFSET_TAIL_RE.fullmatch(facts[f"t{i}"])):
-            sign = -1 if facts[f"t{i}"][0] == "-" else 1
-            shapes[column] = sign * (int(m.group(1)) * 60 + int(m.group(2)))
+        offset = 0 if facts[f"z{i}"] else None
+        if offset is None and facts[f"s{i}"]:
+            offset = _offset_minutes(facts[f"t{i}"])
+        if offset is not None:
+            shapes[column] = _Shape(offset)
     return shapes
 
 
@@ -521,7 +605,12 @@ class ColumnValidator:
     # -- reading cells --------------------------------------------------------------------
 
     def _cells(
-        self, plan: _Plan, dtype: pl.DataType, text: bool, kind: str | None
+        self,
+        plan: _Plan,
+        dtype: pl.DataType,
+        text: bool,
+        kind: str | None,
+        shape: _Shape | None = None,
     ) -> dict[str, pl.Expr]:
         """Helper columns saying what each cell is: code, and its value per JSON type."""
         s = pl.col(plan.column)
@@ -529,6 +618,38 @@ class ColumnValidator:
         reading = plan.types or plan.implied
         types = set(reading or ())
         code: Any
+        if (
+            text
+            and dtype == pl.String
+            and kind is None
+            and shape is not None
+            and shape.decimals
+            and types & {"integer", "number"}
+        ):
+            # Every non-empty cell is a plain decimal (see _text_shapes), so it is a number
+            # whatever else the types allow: no regex, no boolean test per cell.
+            if shape.integers:
+                integer = s.cast(pl.Int64, strict=False)
+                out["code"] = pl.when(integer.is_null()).then(_ABSENT).otherwise(_INT)
+                out["num"] = integer.cast(pl.Float64)
+                out["int"] = integer
+            else:
+                num = s.cast(pl.Float64, strict=False)
+                is_int = num.is_finite() & (num.floor() == num)
+                # As in the general reading: a fraction is a string where only integers
+                # and strings are allowed.
+                fraction = _STR if "number" not in types and "string" in types else _NUM
+                out["code"] = (
+                    pl.when(num.is_null()).then(_ABSENT).when(is_int).then(_INT).otherwise(fraction)
+                )
+                out["num"] = num
+                out["int"] = pl.when(is_int).then(
+                    pl.coalesce(s.cast(pl.Int64, strict=False), num.cast(pl.Int64, strict=False))
+                )
+            out["code"] = out["code"].cast(pl.UInt8)
+            out["bool"] = pl.lit(None, dtype=pl.Boolean)
+            out["txt"] = s
+            return out
         if text and dtype == pl.String and kind is None:
             present = s.is_not_null() & (s != "")
             looks_num = s.str.contains(_NUMBER_RE)
@@ -643,7 +764,7 @@ class ColumnValidator:
         plan: _Plan,
         dtype: pl.DataType,
         helpers: set[str],
-        shapes: Mapping[str, int] | None = None,
+        shapes: Mapping[str, _Shape] | None = None,
     ) -> pl.Expr | None:
         """The typed value of a ``format: date``/``date-time`` column, or None."""
         fmt = plan.native.get("format")
@@ -663,12 +784,18 @@ class ColumnValidator:
         txt = pl.col(plan.h("txt"))
         if fmt == "date":
             return txt.str.to_date("%Y-%m-%d", strict=False)
-        return _datetime_from_text(txt, (shapes or {}).get(plan.column))
+        shape = (shapes or {}).get(plan.column, _Shape())
+        return _datetime_from_text(txt, shape.offset, tail=shape.tail)
 
     # -- keywords -------------------------------------------------------------------------
 
     def _masks(
-        self, plan: _Plan, dtype: pl.DataType, has_kind: bool, helpers: set[str]
+        self,
+        plan: _Plan,
+        dtype: pl.DataType,
+        has_kind: bool,
+        helpers: set[str],
+        shape: _Shape | None = None,
     ) -> dict[str, pl.Expr]:
         """One boolean expression per keyword: True where the cell violates it."""
         code = pl.col(plan.h("code"))
@@ -691,6 +818,8 @@ class ColumnValidator:
                 masks["required"] = ~present
         for key, value in plan.native.items():
             if key == "type":
+                if self._type_always_holds(plan, dtype, has_kind, shape):
+                    continue
                 allowed = sorted({c for t in plan.types or () for c in _TYPE_CODES.get(t, ())})
                 masks[key] = present & ~code.is_in(allowed)
             elif key in ("enum", "const"):
@@ -720,17 +849,37 @@ class ColumnValidator:
                     if temporal != value:
                         ok = txt.str.contains(_FORMAT_RES[value])
                 else:
-                    ok = txt.str.contains(_FORMAT_RES[value])
                     parsed = plan.h("parsed")
                     has_parsed = parsed in helpers and value in ("date", "date-time")
+                    strict = has_parsed and value == "date-time" and shape and shape.tail
+                    # In the strict layout (checked by _text_shapes) the parse is the check.
+                    ok = pl.lit(True) if strict else txt.str.contains(_FORMAT_RES[value])
                     if has_parsed:
                         ok = ok & pl.col(parsed).is_not_null()
                     if value == "date-time" and has_parsed:
-                        ok = ok & _leap_second_ok_parsed(txt, pl.col(parsed))
+                        if not strict or shape is None or shape.leap:
+                            ok = ok & _leap_second_ok_parsed(txt, pl.col(parsed))
                     elif value in ("time", "date-time"):
                         ok = ok & _leap_second_ok(txt, 0 if value == "time" else 11)
                 masks[key] = is_string & ~ok
         return {k: m.fill_null(False) for k, m in masks.items()}
+
+    @staticmethod
+    def _type_always_holds(
+        plan: _Plan, dtype: pl.DataType, has_kind: bool, shape: _Shape | None
+    ) -> bool:
+        """Whether every code :meth:`_cells` can give this column is an allowed type.
+
+        True for CSV text read where ``string`` is allowed (a cell that is nothing else is
+        a string), and for columns of plain numbers (see :func:`_text_shapes`) where
+        ``number``, or ``integer`` for whole numbers, is.
+        """
+        types = set(plan.types or ())
+        if has_kind or dtype != pl.String or not types:
+            return False
+        if shape is not None and shape.decimals:
+            return "number" in types or (shape.integers and "integer" in types)
+        return "string" in types
 
     @staticmethod
     def _member(
@@ -956,23 +1105,41 @@ class ColumnValidator:
                 )
         plans, unexpected = self._plans(columns)
 
+        text_columns = {
+            plan.column
+            for plan in plans
+            if source_is_text and schema[plan.column] == pl.String and plan.column not in kinds
+        }
+        shapes = _text_shapes(
+            df,
+            list(
+                dict.fromkeys(
+                    plan.column
+                    for plan in plans
+                    if plan.native.get("format") == "date-time" and schema[plan.column] == pl.String
+                )
+            ),
+            list(
+                dict.fromkeys(
+                    plan.column
+                    for plan in plans
+                    if plan.column in text_columns
+                    and set(plan.types or plan.implied or ()) & {"integer", "number"}
+                )
+            ),
+        )
         helpers_exprs: list[pl.Expr] = []
         for plan in plans:
             kind = kinds.get(plan.column)
             if kind is not None and kind not in schema:
                 kind = None
-            for name, expr in self._cells(plan, schema[plan.column], source_is_text, kind).items():
+            cells = self._cells(
+                plan, schema[plan.column], source_is_text, kind, shapes.get(plan.column)
+            )
+            for name, expr in cells.items():
                 helpers_exprs.append(expr.alias(plan.h(name)))
         helpers = {e.meta.output_name() for e in helpers_exprs}
         parsed_exprs: list[pl.Expr] = []
-        shapes = _datetime_shapes(
-            df,
-            [
-                plan.column
-                for plan in plans
-                if plan.native.get("format") == "date-time" and schema[plan.column] == pl.String
-            ],
-        )
         for plan in plans:
             parsed = self._parsed_temporal(plan, schema[plan.column], helpers, shapes)
             if parsed is not None:
@@ -983,7 +1150,10 @@ class ColumnValidator:
         mask_of: list[tuple[_Plan, str, str]] = []  # plan, keyword, mask column
         for plan in plans:
             has_kind = kinds.get(plan.column) in schema
-            for keyword, expr in self._masks(plan, schema[plan.column], has_kind, helpers).items():
+            masks = self._masks(
+                plan, schema[plan.column], has_kind, helpers, shapes.get(plan.column)
+            )
+            for keyword, expr in masks.items():
                 name = plan.h(f"bad:{keyword}")
                 mask_exprs.append(expr.alias(name))
                 mask_of.append((plan, keyword, name))
