@@ -20,6 +20,7 @@ import polars as pl
 
 from compliance import hookimpl
 from compliance.errors import ProfileError
+from compliance.frames import duplicated
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id
@@ -395,7 +396,7 @@ def _compute_patrol_stats(
         "too_short": (pl.col("status") == "completed") & (minutes > 0) & (minutes < min_minutes),
         "outside_period": pl.col("started_at").is_not_null() & ~in_period,
         "no_status": pl.col("status").is_null(),
-        "duplicate_id": pl.col("patrol_id").is_not_null() & pl.col("patrol_id").is_duplicated(),
+        "duplicate_id": pl.col("patrol_id").is_not_null() & duplicated(frame, "patrol_id"),
     }
     flagged = frame.select(
         "__file",

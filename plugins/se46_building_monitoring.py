@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import duplicated
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id
@@ -73,7 +74,7 @@ def sensor_stats(
         "sensor reports more than one metric": (
             pl.col("metric").drop_nulls().n_unique().over("sensor_id") > 1
         ),
-        "reading repeated for the same time": pl.struct("sensor_id", "measured_at").is_duplicated(),
+        "reading repeated for the same time": duplicated(readings, "sensor_id", "measured_at"),
     }
     reason = first_defect(defects)
     checked = readings.select("__file", "__row", reason.alias("reason"))

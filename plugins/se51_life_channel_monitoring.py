@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import duplicated
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id, yaml_bytes
@@ -335,7 +336,7 @@ class LifeChannelMonitoring(Indicator):
             .then(pl.lit("detected outside the period|detected_at"))
             .when(pl.col("cleared_at") < pl.col("detected_at"))
             .then(pl.lit("cleared before it was detected|cleared_at"))
-            .when(pl.col("event_id").is_duplicated())
+            .when(duplicated(table.frame, "event_id"))  # the join keeps the rows
             .then(pl.lit("event id repeated|event_id"))
             .otherwise(pl.lit(None, dtype=pl.String))
             .alias("reason")

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import duplicated
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import load_schema, schema_id, yaml_bytes
@@ -294,7 +295,7 @@ class ObjectMonitoring(Indicator):
                 (pl.col("outcome") == "reported_to_police") & pl.col("police_reported_at").is_null()
             )
             .then(pl.lit("reported to police without a report time|police_reported_at"))
-            .when(pl.col("event_id").is_duplicated())
+            .when(duplicated(table.frame, "event_id"))  # the join keeps the rows
             .then(pl.lit("event id repeated|event_id"))
             .otherwise(pl.lit(None, dtype=pl.String))
             .alias("reason")

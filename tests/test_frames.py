@@ -1,0 +1,79 @@
+"""compliance.frames: each helper gives exactly the plain polars expression's answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compliance.frames import duplicated
+
+IDS = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "P001", "P002", "", "é"]))
+NUMBERS = st.one_of(st.none(), st.integers(-3, 3))
+FLOATS = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, float("nan"), float("inf")]))
+
+
+@st.composite
+def id_columns(draw: st.DrawFn) -> pl.DataFrame:
+    """Columns that are sometimes sorted and unique, sometimes not, nulls included."""
+    height = draw(st.integers(0, 12))
+    ids = draw(st.lists(IDS, min_size=height, max_size=height))
+    if draw(st.booleans()):  # unique and in order, as exports often are
+        ids = sorted({i for i in ids if i is not None})
+        ids += [None] * draw(st.integers(0, 2))
+        height = len(ids)
+    return pl.DataFrame(
+        {
+            "s": pl.Series(ids, dtype=pl.String),
+            "n": pl.Series(
+                draw(st.lists(NUMBERS, min_size=height, max_size=height)), dtype=pl.Int64
+            ),
+            "f": pl.Series(
+                draw(st.lists(FLOATS, min_size=height, max_size=height)), dtype=pl.Float64
+            ),
+            "t": pl.Series(
+                [
+                    None if x is None else dt.datetime(2025, 1, 1) + dt.timedelta(hours=x)
+                    for x in draw(st.lists(NUMBERS, min_size=height, max_size=height))
+                ],
+                dtype=pl.Datetime("us"),
+            ),
+        }
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(id_columns(), st.sampled_from([("s",), ("n",), ("f",), ("t",), ("s", "t"), ("n", "f")]))
+def test_duplicated_is_is_duplicated(frame: pl.DataFrame, columns: tuple[str, ...]) -> None:
+    key = pl.col(columns[0]) if len(columns) == 1 else pl.struct(*columns)
+    out = frame.with_columns(
+        duplicated(frame.lazy(), *columns).alias("fast"), key.is_duplicated().alias("plain")
+    )
+    assert out["fast"].to_list() == out["plain"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("ids", "constant"),
+    [
+        (["P1", "P2", "P3", None], True),  # in order: no hash table
+        (["P3", "P1", "P2"], True),  # unordered but unique: hashes differ
+        (["P1", "P2", "P1"], False),  # a repeat: the exact test
+        (["P1", None, None], False),  # two nulls are equal
+    ],
+)
+def test_duplicated_builds_the_exact_test_only_when_needed(
+    ids: list[str | None], constant: bool
+) -> None:
+    frame = pl.DataFrame({"id": pl.Series(ids, dtype=pl.String)})
+    expr = duplicated(frame, "id")
+    assert (expr.meta.root_names() == []) is constant
+    got = frame.with_columns(expr.alias("got"))["got"].to_list()
+    assert got == frame.select(pl.col("id").is_duplicated())["id"].to_list()
+
+
+def test_duplicated_needs_a_column() -> None:
+    with pytest.raises(ValueError, match="at least one column"):
+        duplicated(pl.DataFrame({"a": [1]}))
