@@ -251,10 +251,14 @@ class _Shape:
     leap: bool = True  # some value may have second 60 (under ``tail``: known exactly)
     decimals: bool = False  # every non-empty cell is -?digits, with an optional .digits
     integers: bool = False  # ...with no fraction and short enough for an Int64
+    empty: bool = True  # some cell may be the empty string (False: known to be none)
 
 
 def _text_shapes(
-    frame: pl.DataFrame, datetimes: list[str], numbers: list[str]
+    frame: pl.DataFrame,
+    datetimes: list[str],
+    numbers: list[str],
+    texts: list[str] | tuple[str, ...] = (),
 ) -> dict[str, _Shape]:
     """Cheap facts about text columns that let the validator skip per-cell work.
 
@@ -263,13 +267,14 @@ def _text_shapes(
     format is the whole format check), or else whether the values at least share one
     offset and have no fraction. For columns read as numbers: whether every cell is a
     plain decimal or integer (then no number regex, no boolean test and no float round
-    trip per cell). A column whose probe fails takes the general path, so the facts only
-    ever decide speed, never a verdict (tests/test_columns.py:
-    test_shape_shortcuts_change_nothing).
+    trip per cell). For any text column in ``texts``: whether no cell is the empty string
+    (then "present" is "not null" and the column passes through untouched). A column whose
+    probe fails takes the general path, so the facts only ever decide speed, never a
+    verdict (tests/test_columns.py: test_shape_shortcuts_change_nothing).
     """
-    if not datetimes and not numbers:
+    if not datetimes and not numbers and not texts:
         return {}
-    probes = []
+    probes = [(pl.col(column) == "").any().alias(f"e{i}") for i, column in enumerate(texts)]
     for i, column in enumerate(datetimes):
         txt = pl.col(column)
         empty = txt == ""  # absent, like null: no probe looks at it
@@ -289,7 +294,10 @@ def _text_shapes(
             txt.str.len_bytes().max().alias(f"w{i}"),
         ]
     facts = frame.select(probes).row(0, named=True)
-    shapes: dict[str, _Shape] = {}
+    found: dict[str, dict[str, Any]] = {}
+    for i, column in enumerate(texts):
+        if not facts[f"e{i}"]:
+            found.setdefault(column, {})["empty"] = False
     loose: list[str] = []
     for i, column in enumerate(datetimes):
         tail = facts[f"t{i}"]
@@ -297,15 +305,16 @@ def _text_shapes(
             continue
         offset = _offset_minutes(tail)
         if facts[f"l{i}"] and facts[f"s{i}"] and offset is not None:
-            shapes[column] = _Shape(offset, tail, leap=bool(facts[f"x{i}"]))
+            found.setdefault(column, {}).update(offset=offset, tail=tail, leap=bool(facts[f"x{i}"]))
         else:
             loose.append(column)
-    shapes.update(_loose_datetime_shapes(frame, loose))
+    for column, offset in _loose_datetime_offsets(frame, loose).items():
+        found.setdefault(column, {})["offset"] = offset
     for i, column in enumerate(numbers):
         if facts[f"d{i}"]:
             integers = not facts[f"p{i}"] and (facts[f"w{i}"] or 0) <= _MAX_PLAIN_INTEGER
-            shapes[column] = _Shape(decimals=True, integers=integers)
-    return shapes
+            found.setdefault(column, {}).update(decimals=True, integers=integers)
+    return {column: _Shape(**fields) for column, fields in found.items()}
 
 
 def _offset_minutes(tail: str) -> int | None:
@@ -317,7 +326,7 @@ def _offset_minutes(tail: str) -> int | None:
     return None
 
 
-def _loose_datetime_shapes(frame: pl.DataFrame, columns: list[str]) -> dict[str, _Shape]:
+def _loose_datetime_offsets(frame: pl.DataFrame, columns: list[str]) -> dict[str, int]:
     """Date-time columns outside the strict layout whose values still share one offset and
     have no fraction: only their local part needs parsing."""
     if not columns:
@@ -334,7 +343,7 @@ def _loose_datetime_shapes(frame: pl.DataFrame, columns: list[str]) -> dict[str,
             first_tail.alias(f"t{i}"),
         ]
     facts = frame.select(probes).row(0, named=True)
-    shapes: dict[str, _Shape] = {}
+    offsets: dict[str, int] = {}
     for i, column in enumerate(columns):
         if facts[f"f{i}"] or facts[f"t{i}"] is None:
             continue
@@ -342,8 +351,8 @@ def _loose_datetime_shapes(frame: pl.DataFrame, columns: list[str]) -> dict[str,
         if offset is None and facts[f"s{i}"]:
             offset = _offset_minutes(facts[f"t{i}"])
         if offset is not None:
-            shapes[column] = _Shape(offset)
-    return shapes
+            offsets[column] = offset
+    return offsets
 
 
 def _leap_second_ok_parsed(txt: pl.Expr, parsed: pl.Expr) -> pl.Expr:
@@ -651,7 +660,9 @@ class ColumnValidator:
             out["txt"] = s
             return out
         if text and dtype == pl.String and kind is None:
-            present = s.is_not_null() & (s != "")
+            present = s.is_not_null()
+            if shape is None or shape.empty:
+                present = present & (s != "")
             looks_num = s.str.contains(_NUMBER_RE)
             num = pl.when(looks_num).then(s.cast(pl.Float64, strict=False))
             is_int = looks_num & num.is_finite() & (num.floor() == num)
@@ -1048,7 +1059,14 @@ class ColumnValidator:
 
     # -- output ---------------------------------------------------------------------------
 
-    def _typed(self, plan: _Plan, dtype: pl.DataType, text: bool, helpers: set[str]) -> pl.Expr:
+    def _typed(
+        self,
+        plan: _Plan,
+        dtype: pl.DataType,
+        text: bool,
+        helpers: set[str],
+        shape: _Shape | None = None,
+    ) -> pl.Expr:
         """The declared column cast to its type (before invalid cells are nulled)."""
         s = pl.col(plan.column)
         code = pl.col(plan.h("code"))
@@ -1056,13 +1074,23 @@ class ColumnValidator:
         parsed = plan.h("parsed")
         if parsed in helpers:
             return pl.col(parsed)
+        if (
+            shape is not None
+            and shape.decimals
+            and kinds
+            and kinds <= {"integer", "number"}
+            and plan.h("int") in helpers
+        ):
+            # Plain numbers (see _cells): the helpers are null exactly where the code is
+            # not an integer (int) or not a number (num), so they are the typed column.
+            return pl.col(plan.h("int") if kinds == {"integer"} else plan.h("num"))
         if kinds == {"integer"} and plan.h("int") in helpers:
             return pl.when(code == _INT).then(pl.col(plan.h("int"))).cast(pl.Int64)
         if kinds and kinds <= {"integer", "number"} and plan.h("num") in helpers:
             return pl.when(code.is_in([_INT, _NUM])).then(pl.col(plan.h("num")))
         if kinds == {"boolean"} and plan.h("bool") in helpers:
             return pl.when(code == _BOOL).then(pl.col(plan.h("bool"))).cast(pl.Boolean)
-        if text and dtype == pl.String:
+        if text and dtype == pl.String and (shape is None or shape.empty):
             return pl.when(s != "").then(s)
         return s
 
@@ -1127,6 +1155,7 @@ class ColumnValidator:
                     and set(plan.types or plan.implied or ()) & {"integer", "number"}
                 )
             ),
+            [c for c in columns if source_is_text and schema[c] == pl.String and c not in kinds],
         )
         helpers_exprs: list[pl.Expr] = []
         for plan in plans:
@@ -1162,7 +1191,11 @@ class ColumnValidator:
             present = pl.col(column).is_not_null()
             if kinds.get(column) in schema:
                 present = pl.col(kinds[column]).is_not_null()
-            elif source_is_text and schema[column] == pl.String:
+            elif (
+                source_is_text
+                and schema[column] == pl.String
+                and shapes.get(column, _Shape()).empty
+            ):
                 present = present & (pl.col(column) != "")
             mask_exprs.append(present.alias(name))
 
@@ -1259,7 +1292,9 @@ class ColumnValidator:
 
         # Only masks that failed somewhere can null a cell.
         nulling = [item for item in mask_of if item[2] in failing]
-        out = self._output(plans, mat, df, schema, columns, source_is_text, helpers, nulling)
+        out = self._output(
+            plans, mat, df, schema, columns, source_is_text, helpers, nulling, shapes
+        )
         return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height)
 
     def _message(self, plan: _Plan, keyword: str, *, has_kind: bool) -> str:
@@ -1283,6 +1318,7 @@ class ColumnValidator:
         text: bool,
         helpers: set[str],
         mask_of: list[tuple[_Plan, str, str]],
+        shapes: Mapping[str, _Shape],
     ) -> pl.DataFrame:
         """Typed declared columns with failing cells nulled; other columns as they were."""
         first: dict[str, _Plan] = {}
@@ -1296,13 +1332,14 @@ class ColumnValidator:
             if column not in columns and column not in _RESERVED:
                 continue  # JSON kind helper columns
             found = first.get(column)
+            shape = shapes.get(column)
             if found is None:
-                if text and schema[column] == pl.String:
+                if text and schema[column] == pl.String and (shape is None or shape.empty):
                     exprs.append(pl.when(pl.col(column) != "").then(pl.col(column)).alias(column))
                 else:
                     exprs.append(pl.col(column))
                 continue
-            typed = self._typed(found, schema[column], text, helpers)
+            typed = self._typed(found, schema[column], text, helpers, shape)
             if bad.get(column):
                 typed = (
                     pl.when(pl.any_horizontal([pl.col(n) for n in bad[column]]))
@@ -1310,11 +1347,29 @@ class ColumnValidator:
                     .otherwise(typed)
                 )
             exprs.append(typed.alias(column))
+        missing: dict[str, pl.DataType] = {}
         for name in self._properties:
             if name not in schema:
                 plan = self._plan(name, self._properties[name], required=False, index=-1)
-                exprs.append(pl.lit(None, dtype=self._declared_dtype(plan)).alias(name))
-        return mat.select(exprs)
+                missing[name] = self._declared_dtype(plan)
+        # Columns that pass through are taken as they are: a select would first copy every
+        # column to line up its chunks with the helpers'.
+        computed = [e for e in exprs if not e.meta.undo_aliases().meta.is_column()]
+        names = [e.meta.output_name() for e in computed]
+        values = dict(zip(names, mat.select(computed).get_columns(), strict=True))
+        out: list[pl.Series] = []
+        for expr in exprs:
+            name = expr.meta.output_name()
+            if name in values:
+                out.append(values[name])
+            else:
+                source = expr.meta.undo_aliases().meta.output_name()
+                out.append(mat.get_column(source).alias(name))
+        out += [
+            pl.Series(name, dtype=dtype).extend_constant(None, mat.height)
+            for name, dtype in missing.items()
+        ]
+        return pl.DataFrame(out)
 
     @staticmethod
     def _declared_dtype(plan: _Plan) -> pl.DataType:
