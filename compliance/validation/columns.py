@@ -234,10 +234,9 @@ def _datetime_from_text(
 
 
 _OFFSET_TAIL_RE = re.compile(r"[+-]([01][0-9]|2[0-3]):([0-5][0-9])")
-# The layout nearly every export uses: a capital T, whole seconds, Z or +HH:MM.
-_STRICT_DATETIME_RE = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$"
-)
+# The layout nearly every export uses: a capital T, whole seconds (no leap second), and
+# the offset (Z or +HH:MM) appended as a literal.
+_STRICT_LOCAL_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9]"
 _DECIMAL_RE = r"^-?[0-9]+(?:\.[0-9]+)?$"
 _MAX_PLAIN_INTEGER = 18  # characters, sign included: always fits an Int64
 
@@ -247,8 +246,7 @@ class _Shape:
     """What one pre-scan of a text column found (see :func:`_text_shapes`)."""
 
     offset: int | None = None  # date-time: one offset (minutes east of UTC), no fraction
-    tail: str | None = None  # ...every value strict and ending with this text (Z or +HH:MM)
-    leap: bool = True  # some value may have second 60 (under ``tail``: known exactly)
+    tail: str | None = None  # ...every value strict, no second 60, ending with this text
     decimals: bool = False  # every non-empty cell is -?digits, with an optional .digits
     integers: bool = False  # ...with no fraction and short enough for an Int64
     empty: bool = True  # some cell may be the empty string (False: known to be none)
@@ -262,30 +260,34 @@ def _text_shapes(
 ) -> dict[str, _Shape]:
     """Cheap facts about text columns that let the validator skip per-cell work.
 
-    For date-time columns: whether every value is in the strict layout and ends with the
-    same offset (the common case: one export, one clock; then the parse with one fixed
-    format is the whole format check), or else whether the values at least share one
-    offset and have no fraction. For columns read as numbers: whether every cell is a
-    plain decimal or integer (then no number regex, no boolean test and no float round
-    trip per cell). For any text column in ``texts``: whether no cell is the empty string
-    (then "present" is "not null" and the column passes through untouched). A column whose
-    probe fails takes the general path, so the facts only ever decide speed, never a
-    verdict (tests/test_columns.py: test_shape_shortcuts_change_nothing).
+    For date-time columns: whether every value is in the strict layout, without a leap
+    second, and ends with the same offset as the first (the common case: one export, one
+    clock; then the parse with one fixed format is the whole format check), or else
+    whether the values at least share one offset and have no fraction. For columns read
+    as numbers: whether every cell is a plain decimal or integer (then no number regex, no
+    boolean test and no float round trip per cell). For any text column in ``texts``:
+    whether no cell is the empty string (then "present" is "not null" and the column
+    passes through untouched). A column whose probe fails takes the general path, so the
+    facts only ever decide speed, never a verdict (tests/test_columns.py:
+    test_shape_shortcuts_change_nothing).
     """
     if not datetimes and not numbers and not texts:
         return {}
     probes = [(pl.col(column) == "").any().alias(f"e{i}") for i, column in enumerate(texts)]
+    tails: dict[str, str] = {}
+    loose: list[str] = []
     for i, column in enumerate(datetimes):
+        first = _first_text(frame.get_column(column))
+        if first is None:
+            continue  # no value at all: nothing to gain
+        tail = "Z" if first.endswith("Z") else first[-6:]
+        if _offset_minutes(tail) is None:
+            loose.append(column)
+            continue
+        tails[column] = tail
         txt = pl.col(column)
-        empty = txt == ""  # absent, like null: no probe looks at it
-        first = txt.filter(~empty).first()
-        tail = pl.when(first.str.ends_with("Z")).then(pl.lit("Z")).otherwise(first.str.slice(-6))
-        probes += [
-            tail.alias(f"t{i}"),
-            (txt.str.contains(_STRICT_DATETIME_RE) | empty).all().alias(f"l{i}"),
-            (txt.str.ends_with(tail) | empty).all().alias(f"s{i}"),
-            (txt.str.slice(17, 2) == "60").any().alias(f"x{i}"),
-        ]
+        strict = txt.str.contains(_STRICT_LOCAL_RE + re.escape(tail) + "$")
+        probes.append((strict | (txt == "")).all().alias(f"l{i}"))
     for i, column in enumerate(numbers):
         txt = pl.col(column)
         probes += [
@@ -293,19 +295,17 @@ def _text_shapes(
             txt.str.contains(".", literal=True).any().alias(f"p{i}"),
             txt.str.len_bytes().max().alias(f"w{i}"),
         ]
-    facts = frame.select(probes).row(0, named=True)
+    facts = frame.select(probes).row(0, named=True) if probes else {}
     found: dict[str, dict[str, Any]] = {}
     for i, column in enumerate(texts):
         if not facts[f"e{i}"]:
             found.setdefault(column, {})["empty"] = False
-    loose: list[str] = []
     for i, column in enumerate(datetimes):
-        tail = facts[f"t{i}"]
-        if tail is None:
+        if column not in tails:
             continue
-        offset = _offset_minutes(tail)
-        if facts[f"l{i}"] and facts[f"s{i}"] and offset is not None:
-            found.setdefault(column, {}).update(offset=offset, tail=tail, leap=bool(facts[f"x{i}"]))
+        if facts[f"l{i}"]:
+            tail = tails[column]
+            found.setdefault(column, {}).update(offset=_offset_minutes(tail), tail=tail)
         else:
             loose.append(column)
     for column, offset in _loose_datetime_offsets(frame, loose).items():
@@ -315,6 +315,15 @@ def _text_shapes(
             integers = not facts[f"p{i}"] and (facts[f"w{i}"] or 0) <= _MAX_PLAIN_INTEGER
             found.setdefault(column, {}).update(decimals=True, integers=integers)
     return {column: _Shape(**fields) for column, fields in found.items()}
+
+
+def _first_text(series: pl.Series, step: int = 256) -> str | None:
+    """The first value of a text column that is neither null nor empty (usually row 1)."""
+    for start in range(0, series.len(), step):
+        for value in series.slice(start, step).to_list():
+            if value:
+                return str(value)
+    return None
 
 
 def _offset_minutes(tail: str) -> int | None:
@@ -868,7 +877,7 @@ class ColumnValidator:
                     if has_parsed:
                         ok = ok & pl.col(parsed).is_not_null()
                     if value == "date-time" and has_parsed:
-                        if not strict or shape is None or shape.leap:
+                        if not strict:  # the strict layout has no second 60
                             ok = ok & _leap_second_ok_parsed(txt, pl.col(parsed))
                     elif value in ("time", "date-time"):
                         ok = ok & _leap_second_ok(txt, 0 if value == "time" else 11)
