@@ -10,9 +10,14 @@ answer leaves it necessary; the result is always the plain expression's result
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import polars as pl
 
-__all__ = ["duplicated"]
+__all__ = ["duplicated", "local_date"]
+
+_SAMPLE_STEP = "15m"  # no zone has changed its offset twice within 15 minutes
+_SAMPLE_SPAN = timedelta(days=366 * 50)  # longer spans take the exact path
 
 _ORDERED = (pl.String, pl.Date, pl.Datetime, pl.Time, pl.Duration, pl.Boolean)
 
@@ -63,3 +68,45 @@ def duplicated(frame: pl.LazyFrame | pl.DataFrame, *columns: str) -> pl.Expr:
         return exact  # equal floats (0.0 and -0.0) need not hash alike
     rows, hashes = lazy.select(pl.len(), key.hash().n_unique()).collect().row(0)
     return pl.lit(False) if hashes == rows else exact
+
+
+def _fixed_offset(first: datetime, last: datetime, zone: str) -> timedelta | None:
+    """The UTC offset ``zone`` keeps from ``first`` to ``last`` (naive UTC), or None when it
+    changes (daylight saving, a change of standard time) or the span is very long."""
+    if last - first > _SAMPLE_SPAN:
+        return None
+    instants = pl.concat(
+        [
+            pl.datetime_range(first, last, _SAMPLE_STEP, time_unit="us", eager=True),
+            pl.Series([last], dtype=pl.Datetime("us")),
+        ]
+    )
+    local = instants.dt.replace_time_zone("UTC").dt.convert_time_zone(zone)
+    offsets = (local.dt.replace_time_zone(None) - instants).unique()
+    return offsets[0] if offsets.len() == 1 else None
+
+
+def local_date(frame: pl.LazyFrame | pl.DataFrame, column: str, zone: str) -> pl.Expr:
+    """The calendar day in ``zone`` of a date-time column of ``frame``.
+
+    Naive values are UTC, as the table reader hands them over; zone-aware values are
+    converted from their own zone. The same as
+    ``col.dt.replace_time_zone("UTC").dt.convert_time_zone(zone).dt.date()``, but when
+    the zone keeps one UTC offset over the column's whole span (most of the world has no
+    daylight saving; sampled every 15 minutes between the earliest and latest value), the
+    offset is added instead of converting each value, about ten times faster.
+    """
+    lazy = frame.lazy()
+    dtype = lazy.collect_schema()[column]
+    col = pl.col(column)
+    aware = isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    utc = col if aware else col.dt.replace_time_zone("UTC")
+    exact = utc.dt.convert_time_zone(zone).dt.date()
+    if not isinstance(dtype, pl.Datetime):
+        return exact
+    naive = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None) if aware else col
+    first, last = lazy.select(naive.min().alias("a"), naive.max().alias("b")).collect().row(0)
+    if first is None:
+        return exact
+    offset = _fixed_offset(first, last, zone)
+    return exact if offset is None else (naive + offset).dt.date()

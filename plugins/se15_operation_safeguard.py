@@ -20,7 +20,7 @@ import polars as pl
 
 from compliance import hookimpl
 from compliance.errors import ProfileError
-from compliance.frames import duplicated
+from compliance.frames import duplicated, local_date
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id
@@ -344,17 +344,6 @@ class OperationSafeguard(Indicator):
 # -- polars helpers (pure functions, unit-tested directly) ------------------------------
 
 
-def _local(frame_schema: pl.Schema, column: str, timezone: str) -> pl.Expr:
-    """A date-time column as local wall-clock time in ``timezone``. The table reader
-    applies each value's UTC offset and hands over naive UTC; an aware column (from a
-    reader that keeps the zone) is converted the same way."""
-    expr = pl.col(column)
-    dtype = frame_schema.get(column)
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
-        expr = expr.dt.replace_time_zone("UTC")
-    return expr.dt.convert_time_zone(timezone)
-
-
 def _zone(name: object) -> str:
     """The ``timezone`` threshold, checked so a typo is a clear profile error rather than
     a polars exception in the middle of a rule."""
@@ -380,9 +369,7 @@ def _compute_patrol_stats(
     min_minutes: float,
     max_minutes: float,
 ) -> _PatrolStats:
-    schema = frame.collect_schema()
-    started = _local(schema, "started_at", timezone)
-    day = started.dt.date()
+    day = local_date(frame, "started_at", timezone)
     minutes = (pl.col("ended_at") - pl.col("started_at")).dt.total_seconds() / 60.0
     held = pl.col("status").is_in(PATROLLED)
     in_period = day.is_between(start, end)

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import local_date
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id
@@ -32,15 +33,6 @@ MAX_EXAMPLES = 5
 
 def _minutes(later: str, earlier: str) -> pl.Expr:
     return (pl.col(later) - pl.col(earlier)).dt.total_seconds() / 60.0
-
-
-def _local_day(schema: pl.Schema, column: str, timezone: str) -> pl.Expr:
-    """The local calendar day of a date-time column (naive values are UTC)."""
-    expr = pl.col(column)
-    dtype = schema.get(column)
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
-        expr = expr.dt.replace_time_zone("UTC")
-    return expr.dt.convert_time_zone(str(timezone)).dt.date()
 
 
 class EmergencyCommandDispatch(Indicator):
@@ -269,7 +261,7 @@ class EmergencyCommandDispatch(Indicator):
     # -- shared computations ------------------------------------------------------------
 
     def _in_period(self, ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
-        day = _local_day(frame.collect_schema(), "reported_at", ctx.threshold("timezone"))
+        day = local_date(frame, "reported_at", str(ctx.threshold("timezone")))
         return frame.filter(
             pl.col("reported_at").is_not_null() & day.is_between(ctx.period.start, ctx.period.end)
         )

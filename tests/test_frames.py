@@ -77,3 +77,68 @@ def test_duplicated_builds_the_exact_test_only_when_needed(
 def test_duplicated_needs_a_column() -> None:
     with pytest.raises(ValueError, match="at least one column"):
         duplicated(pl.DataFrame({"a": [1]}))
+
+
+ZONES = st.sampled_from(
+    [
+        "Asia/Shanghai",
+        "UTC",
+        "Europe/Berlin",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",
+    ]
+)
+INSTANTS = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1))
+# Mostly values close together, where the fixed-offset path applies, near transitions too.
+NEARBY = st.builds(
+    lambda base, minutes: [None if m is None else base + dt.timedelta(minutes=m) for m in minutes],
+    st.one_of(INSTANTS, st.sampled_from([dt.datetime(2025, 3, 29, 23), dt.datetime(2025, 10, 25)])),
+    st.lists(st.one_of(st.none(), st.integers(0, 60 * 24 * 40)), max_size=20),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(NEARBY, st.lists(st.one_of(st.none(), INSTANTS), max_size=20)),
+    ZONES,
+    st.sampled_from(["us", "ms", "ns"]),
+    st.booleans(),
+)
+def test_local_date_is_the_converted_date(
+    values: list[dt.datetime | None], zone: str, unit: str, aware: bool
+) -> None:
+    from compliance.frames import local_date
+
+    frame = pl.DataFrame({"t": pl.Series(values, dtype=pl.Datetime(unit))})
+    if aware:
+        frame = frame.with_columns(
+            pl.col("t").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Tokyo")
+        )
+        plain = pl.col("t").dt.convert_time_zone(zone).dt.date()
+    else:
+        plain = pl.col("t").dt.replace_time_zone("UTC").dt.convert_time_zone(zone).dt.date()
+    out = frame.with_columns(
+        local_date(frame.lazy(), "t", zone).alias("fast"), plain.alias("plain")
+    )
+    assert out["fast"].to_list() == out["plain"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last", "fixed"),
+    [
+        ("Asia/Shanghai", dt.datetime(2025, 1, 1), dt.datetime(2025, 12, 31), True),
+        ("Europe/Berlin", dt.datetime(2025, 1, 1), dt.datetime(2025, 2, 1), True),
+        ("Europe/Berlin", dt.datetime(2025, 1, 1), dt.datetime(2025, 12, 31), False),  # DST
+        ("Asia/Shanghai", dt.datetime(1990, 1, 1), dt.datetime(1992, 1, 1), False),  # DST then
+        ("UTC", dt.datetime(1, 1, 1), dt.datetime(9999, 1, 1), False),  # too long to sample
+    ],
+)
+def test_local_date_adds_the_offset_only_when_it_never_changes(
+    zone: str, first: dt.datetime, last: dt.datetime, fixed: bool
+) -> None:
+    from compliance.frames import local_date
+
+    frame = pl.DataFrame({"t": [first, last]})
+    expr = local_date(frame, "t", zone)
+    assert ("convert_time_zone" not in str(expr)) is fixed
