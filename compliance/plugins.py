@@ -151,15 +151,22 @@ class PluginHost:
     # -- loading ------------------------------------------------------------------
 
     def _load_entry_points(self) -> None:
-        eps = sorted(
-            md.entry_points(group=ENTRY_POINT_GROUP),
-            key=lambda e: (e.dist.name if e.dist else "", e.name),
-        )
+        # A distribution's metadata is parsed once (each .name or .version re-reads it).
+        about: dict[int, tuple[str | None, str | None]] = {}
+
+        def dist_of(ep: md.EntryPoint) -> tuple[str | None, str | None]:
+            if ep.dist is None:
+                return None, None
+            if id(ep.dist) not in about:
+                about[id(ep.dist)] = (ep.dist.name, ep.dist.version)
+            return about[id(ep.dist)]
+
+        found = list(md.entry_points(group=ENTRY_POINT_GROUP))
+        eps = sorted(found, key=lambda e: (dist_of(e)[0] or "", e.name))
         for ep in eps:
             if ep.name in self.blocked:
                 continue
-            dist = ep.dist.name if ep.dist else None
-            version = ep.dist.version if ep.dist else None
+            dist, version = dist_of(ep)
             try:
                 obj = ep.load()
             except Exception as exc:  # a broken plugin must not stop the others
