@@ -119,21 +119,21 @@ def device_gaps(
         .filter(pl.col(device).is_in(list(devices)))
         .with_columns(pl.lit(True).alias("__real"))
     )
-    stamps = pl.concat([real, sentinels.lazy()]).sort([device, at])
-    gap_min = (pl.col(at) - pl.col(at).shift(1)).over(device).dt.total_seconds() / 60.0
-    with_gaps = stamps.with_columns(
-        gap_min.alias("__gap"), pl.col(at).shift(1).over(device).alias("__from")
-    )
+    stamps = pl.concat([real, sentinels.lazy()])
+    # Each device's timestamps are sorted within its group: cheaper than sorting the
+    # whole stream by device and time and then shifting over windows.
+    ordered = pl.col(at).sort()
+    gap_min = ordered.diff().dt.total_seconds() / 60.0
     limit = float(limit_minutes)
     out = (
-        with_gaps.group_by(device)
+        stamps.group_by(device)
         .agg(
             pl.col("__real").sum().alias("rows"),
-            pl.col("__gap").max().fill_null(0.0).alias("longest_min"),
-            (pl.col("__gap") > limit).sum().alias("over"),
-            (pl.col("__gap") - limit).clip(lower_bound=0).sum().alias("over_min"),
-            pl.col("__from")
-            .sort_by("__gap", descending=True, nulls_last=True)
+            gap_min.max().fill_null(0.0).alias("longest_min"),
+            (gap_min > limit).sum().alias("over"),
+            (gap_min - limit).clip(lower_bound=0).sum().alias("over_min"),
+            ordered.shift(1)
+            .sort_by(gap_min, descending=True, nulls_last=True)
             .first()
             .alias("longest_from"),
         )

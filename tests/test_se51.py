@@ -3,12 +3,15 @@ clearance and event traceability; plus the shared device-gap helper."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import itertools
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
 from compliance_builtin._devices import device_gaps, local_months, period_bounds_utc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.testing import run_case
 
@@ -118,6 +121,54 @@ def test_device_gaps_counts_period_edges_and_devices_without_rows() -> None:
     assert a["longest_from"] == datetime(2025, 1, 1, 2)
     assert a["over_min"] == pytest.approx((18 * 60 - 120) + (4 * 60 - 120))
     assert b["rows"] == 0 and b["longest_min"] == 24 * 60 and b["over"] == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C", "X", None]), st.none() | st.integers(-60, 1500)),
+        max_size=25,
+    ),
+    st.sampled_from([0, 30, 120]),
+)
+def test_device_gaps_match_a_plain_computation(
+    rows: list[tuple[str | None, int | None]], limit: int
+) -> None:
+    """Per device: the sorted timestamps inside the period plus both ends, their gaps."""
+    begin = datetime(2025, 1, 1)
+    finish = begin + timedelta(minutes=1440)
+    stamp = [None if m is None else begin + timedelta(minutes=m) for _, m in rows]
+    frame = pl.LazyFrame(
+        {"device_id": [d for d, _ in rows], "at": stamp},
+        schema={"device_id": pl.String, "at": pl.Datetime("us")},
+    )
+    devices = ["A", "B", "C"]
+    got = device_gaps(
+        frame,
+        device="device_id",
+        at="at",
+        begin=begin,
+        finish=finish,
+        devices=devices,
+        limit_minutes=limit,
+    )
+    assert got["device_id"].to_list() == devices
+    for row in got.iter_rows(named=True):
+        inside = sorted(
+            t
+            for (d, _), t in zip(rows, stamp, strict=True)
+            if d == row["device_id"] and t is not None and begin <= t < finish
+        )
+        points = [begin, *inside, finish]
+        gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(points)]
+        assert row["rows"] == len(inside)
+        assert row["longest_min"] == max(gaps)
+        assert row["over"] == sum(g > limit for g in gaps)
+        assert row["over_min"] == pytest.approx(sum(max(g - limit, 0) for g in gaps))
+        starts = {
+            a for a, b in itertools.pairwise(points) if (b - a).total_seconds() / 60 == max(gaps)
+        }
+        assert row["longest_from"] in starts
 
 
 def test_period_bounds_follow_the_local_calendar() -> None:
