@@ -79,6 +79,19 @@ def median_time(func: Callable[[], object], repeat: int) -> tuple[float, object]
     return statistics.median(times), result
 
 
+def side_by_side(funcs: list[Callable[[], object]], repeat: int) -> list[tuple[float, object]]:
+    """Median time and last result of each function, the functions taking turns in every
+    round, so that a change in the machine's load hits all of them alike."""
+    times: list[list[float]] = [[] for _ in funcs]
+    results: list[object] = [None] * len(funcs)
+    for _ in range(repeat):
+        for i, func in enumerate(funcs):
+            start = time.perf_counter()
+            results[i] = func()
+            times[i].append(time.perf_counter() - start)
+    return [(statistics.median(t), r) for t, r in zip(times, results, strict=True)]
+
+
 def verdict(value: float, target: float, *, at_least: bool) -> str:
     met = value >= target if at_least else value <= target
     return "met" if met else "MISSED"
@@ -257,15 +270,18 @@ def part_b_to_d(root: Path, args: argparse.Namespace, compliance_exe: str) -> di
         stdout=subprocess.DEVNULL,
     )
     plain_read(bundle)  # the first read of each file warms the page cache for both sides
-    read_t, read_rows = median_time(lambda: plain_read(bundle), args.repeat)
-    check_t, score = median_time(lambda: full_check(bundle), args.repeat)
+    # Reads and checks alternate, so load from other work on the machine hits both.
+    (read_t, read_rows), (check_t, score), (typed_t, _) = side_by_side(
+        [lambda: plain_read(bundle), lambda: full_check(bundle), lambda: typed_read(bundle)],
+        args.repeat,
+    )
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 2**20
     ratio = check_t / read_t
     print(
         f"\n(b) compliance check on a {args.bundle_rows:,}-row sample bundle "
-        f"({read_rows:,} table rows, {size:.0f} MB; median of {args.repeat}, in this process)"
+        f"({read_rows:,} table rows, {size:.0f} MB; median of {args.repeat} alternating "
+        "runs, in this process)"
     )
-    typed_t, _ = median_time(lambda: typed_read(bundle), args.repeat)
     print(f"  polars reading the tables                       {read_t:8.3f} s")
     print(
         f"  compliance check (the engine)                   {check_t:8.3f} s "
