@@ -210,15 +210,18 @@ def _datetime_from_text(
     ISO parser, and the fraction and offset are read at their places. This is up to twice
     as fast as chrono's generic ``%.f%#z`` parsing, which it matches value for value
     (tests/test_columns.py: test_datetime_parsing_matches_chrono), leap seconds included:
-    ``:60`` carries into the next minute.
+    ``:60`` carries into the next minute. polars' cache of parsed strings is off: export
+    time stamps rarely repeat, and looking each one up costs more than parsing it.
     """
     if tail is not None and offset_minutes is not None:
-        local = txt.str.to_datetime(f"%Y-%m-%dT%H:%M:%S{tail}", time_unit="us", strict=False)
+        local = txt.str.to_datetime(
+            f"%Y-%m-%dT%H:%M:%S{tail}", time_unit="us", strict=False, cache=False
+        )
         return local - pl.duration(minutes=offset_minutes)
     local = (
         txt.str.slice(0, 19)
         .str.replace("t", "T", literal=True)
-        .str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False, cache=False)
     )
     if offset_minutes is not None:
         return local - pl.duration(minutes=offset_minutes)
@@ -803,7 +806,7 @@ class ColumnValidator:
             return None
         txt = pl.col(plan.h("txt"))
         if fmt == "date":
-            return txt.str.to_date("%Y-%m-%d", strict=False)
+            return txt.str.to_date("%Y-%m-%d", strict=False, cache=False)
         shape = (shapes or {}).get(plan.column, _Shape())
         return _datetime_from_text(txt, shape.offset, tail=shape.tail)
 
