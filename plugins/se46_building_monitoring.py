@@ -83,7 +83,7 @@ def sensor_stats(
             in_period & pl.col("sensor_id").is_not_null() & pl.col("value").is_not_null()
         )
         .select("__file", "__row", "sensor_id", "building_id", "metric", "measured_at", "value")
-        .sort("sensor_id", "measured_at")
+        .sort("measured_at")  # each sensor's readings in time order, for the windows below
     )
     hours = pl.col("measured_at").diff().over("sensor_id").dt.total_seconds() / 3600.0
     lead = (pl.col("measured_at").min() - pl.lit(start)).dt.total_seconds() / 3600.0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, datetime, timedelta
 
 import polars as pl
 from compliance_builtin import se46_building_monitoring as se46
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.bundle.model import Community, Period
 from compliance.indicator import SampleSpec
@@ -99,3 +102,58 @@ def test_samples_match_each_other_and_repeat() -> None:
     warnings = se46._sample_warnings(random.Random(2), spec)[0][1].decode().splitlines()
     planned = sum(len(s[4]) for s in se46._plan(spec))
     assert len(warnings) - 1 == planned  # "good": every exceedance is warned
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["S1", "S2", "S3"]),
+            st.integers(-120, 49 * 60),  # minutes from START: some outside the period
+            st.one_of(st.none(), st.floats(0, 12, allow_nan=False)),
+        ),
+        max_size=30,
+        unique_by=lambda r: (r[0], r[1]),  # one reading per sensor and time
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_sensor_stats_match_a_plain_computation(
+    rows: list[tuple[str, int, float | None]], rng: random.Random
+) -> None:
+    """Per sensor, in time order whatever the row order: readings, slots, gaps and the
+    readings that start an exceedance (over the limit, the previous reading not)."""
+    rng.shuffle(rows)
+    metric = {"S1": "tilt", "S2": "crack_width", "S3": "vibration"}
+    stats = _stats(
+        _readings(
+            [(s, metric[s], START + timedelta(minutes=m), v) for s, m, v in rows]
+            or [("S1", "tilt", START - timedelta(days=1), None)]
+        ),
+        None,
+    )
+    good = sorted(
+        (s, START + timedelta(minutes=m), v, i + 1)
+        for i, (s, m, v) in enumerate(rows or [("S1", -1440, None)])
+        if v is not None and START <= START + timedelta(minutes=m) < END
+    )
+    by_sensor: dict[str, list[tuple[datetime, float, int]]] = {}
+    for s, at, v, row in good:
+        by_sensor.setdefault(s, []).append((at, v, row))
+    expected_episodes = []
+    for s, series in by_sensor.items():
+        limit = LIMITS[metric[s]]
+        for k, (at, v, row) in enumerate(series):
+            if v > limit and (k == 0 or series[k - 1][1] <= limit):
+                expected_episodes.append((row, s, at))
+    got = stats.episodes.select("__row", "sensor_id", "at").rows()
+    assert sorted(got) == sorted(expected_episodes)
+    sensors = {r["sensor_id"]: r for r in stats.sensors.iter_rows(named=True)}
+    assert set(sensors) == set(by_sensor)
+    for s, series in by_sensor.items():
+        times = [START, *(at for at, _, _ in series), END]
+        hours = [(b - a).total_seconds() / 3600 for a, b in itertools.pairwise(times)]
+        assert sensors[s]["readings"] == len(series)
+        assert sensors[s]["longest_gap_h"] == max(hours)
+        assert sensors[s]["slots"] == len(
+            {int((at - START) / timedelta(hours=6)) for at, _, _ in series}
+        )
