@@ -54,13 +54,15 @@ def shortfall_episodes(frame: pl.LazyFrame, start: datetime, end: datetime) -> p
             & pl.col("reorder_level").is_not_null()
             & pl.col("quantity").is_not_null()
         )
-        .sort([*_KEY, "reading_at"])
+        # Time order is enough: the windows below keep each item's rows in frame order.
+        .sort("reading_at")
         .with_columns(below.alias("below"))
         .with_columns(
             # A new run starts whenever the state changes within an item's series.
             (pl.col("below") != pl.col("below").shift(1).over(_KEY))
             .fill_null(True)
             .cum_sum()
+            .over(_KEY)
             .alias("run")
         )
         .group_by([*_KEY, "run"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
 from compliance_builtin.se65_emergency_supplies_reserve import latest_stock, shortfall_episodes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.testing import run_case
 
@@ -45,6 +48,51 @@ def test_shortfall_runs_start_and_end_per_item() -> None:
         ("A", d(7), None, 5),
         ("B", d(1), None, 6),
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([("W1", "A"), ("W1", "B"), ("W2", "A")]),
+            st.integers(0, 40),  # day of January, some after the period
+            st.floats(0, 10, allow_nan=False),
+        ),
+        max_size=30,
+        unique_by=lambda r: (r[0], r[1]),  # one reading per item and day
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_shortfall_runs_match_a_plain_computation(
+    readings: list[tuple[tuple[str, str], int, float]], rng: random.Random
+) -> None:
+    """Per item, in time order whatever the row order: each run of readings below the
+    level, its first reading and the first reading back at or above the level."""
+    rng.shuffle(readings)
+    start, end = datetime(2025, 1, 1), datetime(2025, 2, 1)
+    at = lambda day: start + timedelta(days=day)  # noqa: E731
+    rows = [(at(day), w, i, q, 5.0) for (w, i), day, q in readings]
+    got = shortfall_episodes(_frame(rows), start, end) if rows else None
+    series: dict[tuple[str, str], list[tuple[datetime, float, int]]] = {}
+    for row, (when, w, i, q, _) in enumerate(rows, start=1):
+        if start <= when < end:
+            series.setdefault((w, i), []).append((when, q, row))
+    expected = []
+    for (w, i), points in series.items():
+        points.sort()
+        k = 0
+        while k < len(points):
+            if points[k][1] < 5.0:
+                first = k
+                while k < len(points) and points[k][1] < 5.0:
+                    k += 1
+                ended = points[k][0] if k < len(points) else None
+                expected.append((w, i, points[first][0], ended, points[first][2]))
+            else:
+                k += 1
+    columns = ["warehouse_id", "item_id", "began", "ended", "__row"]
+    found = got.select(columns).collect().rows() if got is not None else []
+    assert sorted(found, key=str) == sorted(expected, key=str)
 
 
 def test_latest_stock_takes_the_last_reading_before_the_end() -> None:
