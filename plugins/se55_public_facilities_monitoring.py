@@ -230,7 +230,7 @@ class PublicFacilitiesMonitoring(Indicator):
         starts = (
             table.frame.select("__file", "__row", "device_id", "reported_at", "state")
             .filter(pl.col("reported_at").is_not_null() & pl.col("device_id").is_not_null())
-            .sort("device_id", "reported_at")
+            .sort("reported_at")  # the window below keeps each device's rows in this order
             .with_columns(abnormal.alias("__abn"))
             .with_columns(pl.col("__abn").shift(1).over("device_id").fill_null(False).alias("__p"))
             .filter(

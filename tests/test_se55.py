@@ -76,3 +76,32 @@ def test_heartbeat_coverage_counts_distinct_hourly_slots(host) -> None:
     assert scores["SE55.R2"] == 0.0
     scores, _ = _run(host, _hourly(), "")
     assert scores["SE55.R2"] == 1.0
+
+
+def test_episodes_are_per_device_when_their_heartbeats_interleave(host) -> None:
+    # D1 and D2 report every hour, D2 a quarter of an hour after D1. D1 is abnormal at
+    # hours 3-4 and D2 at hour 3: one episode each, although in time order D2's abnormal
+    # heartbeat follows D1's.
+    two = REGISTER + "  - {device_id: D2, facility_id: PF1, status: active}\n"
+    states = {("D1", 3): "abnormal", ("D1", 4): "abnormal", ("D2", 3): "abnormal"}
+    beats = "".join(
+        f"{d},2025-03-01T{h:02d}:{m}:00+08:00,{states.get((d, h), 'normal')}\n"
+        for h in range(24)
+        for d, m in (("D2", "45"), ("D1", "30"))  # rows not in time order either
+    )
+    alarms = (
+        "A1,D1,2025-03-01T03:35:00+08:00,2025-03-01T06:00:00+08:00\n"
+        "A2,D2,2025-03-01T03:50:00+08:00,2025-03-01T06:00:00+08:00\n"
+    )
+    case = {
+        "name": "t",
+        "period": {"start": "2025-03-01", "end": "2025-03-01"},
+        "evidence": [
+            {"path": "r.yaml", "type": "public_facility_register", "content": two},
+            {"path": "b.csv", "type": "facility_heartbeats", "content": BEATS + beats},
+            {"path": "a.csv", "type": "facility_alarms", "content": ALARMS + alarms},
+        ],
+    }
+    verdict = run_case({"indicator": "SE55"}, case, host=host).verdict
+    assert verdict.metrics["abnormal_episodes"] == 2
+    assert {r.rule: r.score for r in verdict.rules}["SE55.R3"] == 1.0
