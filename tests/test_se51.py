@@ -98,6 +98,20 @@ def test_events_on_other_channels_or_devices_are_untraceable() -> None:
     assert _case(UPLOADS_OK, events)[4] == pytest.approx((1 / 4) / 0.98)
 
 
+def _gaps(
+    frame: pl.LazyFrame, begin: datetime, finish: datetime, devices: list[str], limit: float
+) -> pl.DataFrame:
+    return device_gaps(
+        frame,
+        device="device_id",
+        at="at",
+        begin=begin,
+        finish=finish,
+        devices=devices,
+        limit_minutes=limit,
+    )
+
+
 def test_device_gaps_counts_period_edges_and_devices_without_rows() -> None:
     begin, finish = datetime(2025, 1, 1), datetime(2025, 1, 2)
     frame = pl.LazyFrame(
@@ -106,15 +120,7 @@ def test_device_gaps_counts_period_edges_and_devices_without_rows() -> None:
             "at": [datetime(2025, 1, 1, 1), datetime(2025, 1, 1, 2), datetime(2025, 1, 1, 20)],
         }
     )
-    gaps = device_gaps(
-        frame,
-        device="device_id",
-        at="at",
-        begin=begin,
-        finish=finish,
-        devices=["A", "B"],
-        limit_minutes=120,
-    )
+    gaps = _gaps(frame, begin, finish, ["A", "B"], 120)
     a = gaps.filter(pl.col("device_id") == "A").row(0, named=True)
     b = gaps.filter(pl.col("device_id") == "B").row(0, named=True)
     assert a["rows"] == 3 and a["longest_min"] == 18 * 60 and a["over"] == 2
@@ -143,15 +149,7 @@ def test_device_gaps_match_a_plain_computation(
         schema={"device_id": pl.String, "at": pl.Datetime("us")},
     )
     devices = ["A", "B", "C"]
-    got = device_gaps(
-        frame,
-        device="device_id",
-        at="at",
-        begin=begin,
-        finish=finish,
-        devices=devices,
-        limit_minutes=limit,
-    )
+    got = _gaps(frame, begin, finish, devices, limit)
     assert got["device_id"].to_list() == devices
     for row in got.iter_rows(named=True):
         inside = sorted(
