@@ -195,10 +195,14 @@ def check(
                 if on_verdict:
                     on_verdict(verdict, len(verdicts), total)
         elif jobs == 1 or total <= 1:
-            for chosen in selected:
-                verdicts.append(run(chosen))
-                if on_verdict:
-                    on_verdict(verdicts[-1], len(verdicts), total)
+            store.prefetch(_needed(selected))
+            try:
+                for chosen in selected:
+                    verdicts.append(run(chosen))
+                    if on_verdict:
+                        on_verdict(verdicts[-1], len(verdicts), total)
+            finally:
+                store.join_prefetch()
         else:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 for verdict in pool.map(run, selected):
@@ -238,6 +242,11 @@ def _redactor(opened: Any, store: Any, types: dict[str, Any]) -> Redactor:
     return Redactor(key, names)
 
 
+def _needed(selected: list[IndicatorEntry]) -> list[str]:
+    """The evidence types the indicators declare, in the order they will ask for them."""
+    return list(dict.fromkeys(need.type for e in selected for need in e.cls.evidence))
+
+
 def _run_isolated(
     selected: list[IndicatorEntry],
     store: Any,
@@ -251,8 +260,16 @@ def _run_isolated(
     verdict saying why (timeout, memory, crash) instead of a result."""
     from compliance.isolation import DEFAULT_MEMORY_MB, run_tasks
 
+    # One worker runs every task: it reads the tables ahead of the indicators (see
+    # EvidenceStore.prefetch). With several, each would read all of them.
+    needed = _needed(selected) if jobs == 1 else []
+
     def task(entry: IndicatorEntry) -> Callable[[], Verdict]:
-        return lambda: evaluate_indicator(entry, store, profile, manifest)
+        def evaluate() -> Verdict:
+            store.prefetch(needed)  # starts once per worker process
+            return evaluate_indicator(entry, store, profile, manifest)
+
+        return evaluate
 
     started = {id(e): time.perf_counter() for e in selected}
     outcomes = run_tasks(

@@ -91,3 +91,42 @@ def test_profile_indicators_without_plugin_are_listed(sample_bundle, host) -> No
     profile_codes = set(resolve_profile("default", host, make_registry(host)).indicators)
     assert unassessed == profile_codes - loaded
     assert not (unassessed & loaded)
+
+
+def test_tables_are_read_ahead_without_changing_the_report(
+    sample_bundle, host, monkeypatch
+) -> None:
+    """The prefetch thread reads the declared tables ahead of the indicators; a failure
+    there is dropped silently and the indicator that needs the table reads it again, so
+    the report is the one a run without read-ahead gives."""
+    import threading
+
+    from compliance.evidence.store import EvidenceStore
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    real_prefetch, real_load = EvidenceStore.prefetch, EvidenceStore._load_table
+    monkeypatch.setattr(EvidenceStore, "prefetch", lambda self, types: None)
+    without = check(sample_bundle, host=host).to_dict()
+    monkeypatch.setattr(EvidenceStore, "prefetch", real_prefetch)
+
+    loaded_by: dict[str, list[str]] = {}
+    failed: list[str] = []
+
+    def load(self, et):
+        name = threading.current_thread().name
+        loaded_by.setdefault(et.id, []).append(name)
+        if name == "compliance-prefetch" and not failed:
+            failed.append(et.id)  # the first table the thread reads fails there
+            raise RuntimeError("disk went away")
+        return real_load(self, et)
+
+    hooked: list[object] = []
+    monkeypatch.setattr(EvidenceStore, "_load_table", load)
+    monkeypatch.setattr(threading, "excepthook", hooked.append)
+    ahead = check(sample_bundle, host=host).to_dict()
+    assert ahead == without
+    assert not hooked  # nothing escaped the thread
+    assert failed and loaded_by[failed[0]] == ["compliance-prefetch", "MainThread"]
+    others = [names for type_id, names in loaded_by.items() if type_id != failed[0]]
+    assert others and all(len(names) == 1 for names in others)  # each table read once
+    assert sum(names == ["compliance-prefetch"] for names in others) >= len(others) // 2

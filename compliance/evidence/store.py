@@ -3,9 +3,10 @@ indicators (thread-safe, so indicators can run in parallel)."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,7 @@ class EvidenceStore:
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._prefetch: tuple[int, threading.Thread] | None = None  # (process id, thread)
 
     def kind(self, type_id: str) -> str | None:
         et = self.types.get(type_id)
@@ -100,6 +102,45 @@ class EvidenceStore:
             if key not in self._cache:
                 self._cache[key] = load()
             return self._cache[key]
+
+    def prefetch(self, type_ids: Iterable[str]) -> None:
+        """Start reading these tables, in this order, on one background thread.
+
+        Reading a table leaves part of the machine idle (a narrow table's validation, the
+        Python between polars calls) and so does an indicator's work on it: reading the
+        next table while an indicator works on the last one fills both gaps. Whoever asks
+        for a table the thread is reading waits for it (the per-type lock) and gets the
+        cached result; a table it has not reached yet is read by the asker as before. A
+        failure on the thread is dropped: the asker reads the table again and meets the
+        same failure where it is reported today. At most one thread per process (a
+        forked worker starts its own); types that are not tables in the bundle are
+        skipped.
+        """
+        wanted = [t for t in dict.fromkeys(type_ids) if self.kind(t) == "table" and self.paths(t)]
+        if not wanted:
+            return
+        with self._guard:
+            if self._prefetch is not None and self._prefetch[0] == os.getpid():
+                return
+            thread = threading.Thread(
+                target=self._prefetch_run, args=(wanted,), name="compliance-prefetch", daemon=True
+            )
+            self._prefetch = (os.getpid(), thread)
+        thread.start()
+
+    def _prefetch_run(self, type_ids: list[str]) -> None:
+        for type_id in type_ids:
+            try:
+                self.table(type_id)
+            except BaseException:  # the asker reads it again and meets the failure
+                continue
+
+    def join_prefetch(self) -> None:
+        """Wait for this process's prefetch thread, if any, to finish."""
+        with self._guard:
+            started = self._prefetch
+        if started is not None and started[0] == os.getpid():
+            started[1].join()
 
     def records(self, type_id: str) -> list[Record]:
         et = self.types.get(type_id)
