@@ -7,7 +7,9 @@ evaluates every indicator a second time against the already-loaded evidence, so 
 indicators' own work is separated from reading and validating the evidence. The numbers
 are wall-clock seconds of one run: compare them with each other, not across machines.
 SHA-256 runs on its own thread beside the parse and validation, so its time overlaps
-theirs rather than adding to "tables: all".
+theirs rather than adding to "tables: all". The check's read-ahead thread (see
+``EvidenceStore.prefetch``) is turned off here so that the lines add up; the last line
+times the check with it, as ``compliance check`` runs.
 """
 
 from __future__ import annotations
@@ -67,12 +69,18 @@ def main() -> None:
     host = PluginHost()
     host.collected()
     loaded = time.perf_counter() - start
+    prefetch = store_module.EvidenceStore.prefetch
+    store_module.EvidenceStore.prefetch = lambda self, type_ids: None
     start = time.perf_counter()
     report = runner.check(args.bundle, host=host)
     total = time.perf_counter() - start
+    store_module.EvidenceStore.prefetch = prefetch
     runner.evaluate_indicator = evaluate
     for restore in undo:
         restore()
+    start = time.perf_counter()
+    runner.check(args.bundle, host=host)
+    ahead = time.perf_counter() - start
 
     own: list[tuple[float, str]] = []
     for entry in seen.get("entries", []):
@@ -83,11 +91,12 @@ def main() -> None:
 
     print(f"bundle {args.bundle}: score {report.score}, {len(own)} indicators")
     print(f"  {'loading plugins (before the check)':<44} {loaded:7.3f} s")
-    print(f"  {'compliance check, in all':<44} {total:7.3f} s")
+    print(f"  {'compliance check, in all (no read-ahead)':<44} {total:7.3f} s")
     for label in sorted(totals):
         print(f"    {label:<42} {totals[label]:7.3f} s")
     print(f"    {'indicators on loaded evidence':<42} {sum(t for t, _ in own):7.3f} s")
     print("      " + ", ".join(f"{code} {t:.3f}" for t, code in own[:8]))
+    print(f"  {'compliance check again, tables read ahead':<44} {ahead:7.3f} s")
 
 
 if __name__ == "__main__":
