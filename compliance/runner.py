@@ -260,20 +260,20 @@ def _run_isolated(
     verdict saying why (timeout, memory, crash) instead of a result."""
     from compliance.isolation import DEFAULT_MEMORY_MB, run_tasks
 
-    # One worker runs every task: it reads the tables ahead of the indicators (see
-    # EvidenceStore.prefetch). With several, each would read all of them.
-    needed = _needed(selected) if jobs == 1 else []
+    # One worker runs the tasks in order: it reads the tables ahead of the indicators
+    # (see EvidenceStore.prefetch). With several, each would read all of them.
 
-    def task(entry: IndicatorEntry) -> Callable[[], Verdict]:
+    def task(index: int, entry: IndicatorEntry) -> Callable[[], Verdict]:
         def evaluate() -> Verdict:
-            store.prefetch(needed)  # starts once per worker process
+            if jobs == 1:  # once per worker; a replacement reads only what is left
+                store.prefetch(_needed(selected[index:]))
             return evaluate_indicator(entry, store, profile, manifest)
 
         return evaluate
 
     started = {id(e): time.perf_counter() for e in selected}
     outcomes = run_tasks(
-        [task(e) for e in selected],
+        [task(i, e) for i, e in enumerate(selected)],
         jobs=jobs,
         timeout=timeout,
         memory_mb=DEFAULT_MEMORY_MB if memory_limit is None else memory_limit,
