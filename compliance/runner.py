@@ -202,7 +202,7 @@ def check(
                     if on_verdict:
                         on_verdict(verdicts[-1], len(verdicts), total)
             finally:
-                store.join_prefetch()
+                store.end_prefetch()
         else:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 for verdict in pool.map(run, selected):
@@ -278,16 +278,21 @@ def _run_isolated(
         timeout=timeout,
         memory_mb=DEFAULT_MEMORY_MB if memory_limit is None else memory_limit,
     )
-    for index, outcome in outcomes:
-        entry = selected[index]
-        if isinstance(outcome.value, Verdict):
-            yield outcome.value
-            continue
-        verdict = _error_verdict(entry.cls, outcome.error or "the indicator gave no verdict")
-        verdict.plugin = entry.plugin
-        verdict.version = entry.version
-        verdict.duration_ms = (time.perf_counter() - started[id(entry)]) * 1000
-        yield verdict
+    try:
+        for index, outcome in outcomes:
+            entry = selected[index]
+            if isinstance(outcome.value, Verdict):
+                yield outcome.value
+                continue
+            verdict = _error_verdict(entry.cls, outcome.error or "the indicator gave no verdict")
+            verdict.plugin = entry.plugin
+            verdict.version = entry.version
+            verdict.duration_ms = (time.perf_counter() - started[id(entry)]) * 1000
+            yield verdict
+    finally:
+        # Tasks run in this process when forking was unsafe: stop reading ahead, without
+        # waiting (a stuck reader must not hold up the report). A no-op after forking.
+        store.end_prefetch(wait=False)
 
 
 def evaluate_indicator(

@@ -130,3 +130,35 @@ def test_tables_are_read_ahead_without_changing_the_report(
     others = [names for type_id, names in loaded_by.items() if type_id != failed[0]]
     assert others and all(len(names) == 1 for names in others)  # each table read once
     assert sum(names == ["compliance-prefetch"] for names in others) >= len(others) // 2
+
+
+def test_ending_the_read_ahead_stops_it_after_the_current_table() -> None:
+    """Once the indicators are done nobody needs the tables not read yet: the thread
+    finishes the one it is reading and reads no more."""
+    import threading
+    from types import SimpleNamespace
+
+    from compliance.evidence.store import EvidenceStore
+
+    types = {t: SimpleNamespace(id=t, kind="table") for t in ("a", "b", "c")}
+    types["r"] = SimpleNamespace(id="r", kind="record")
+    resolved = {t: [f"{t}.csv"] for t in types}
+    store = EvidenceStore(None, types, None, resolved, {})  # type: ignore[arg-type]
+    reading, release = threading.Event(), threading.Event()
+    loaded: list[str] = []
+
+    def load(et):
+        loaded.append(et.id)
+        reading.set()
+        release.wait(10)
+        return et.id
+
+    store._load_table = load  # type: ignore[method-assign]
+    store.prefetch(["r", "a", "b", "missing", "c"])  # not tables: skipped
+    assert reading.wait(10)
+    store.prefetch(["c"])  # one thread per process: ignored
+    store.end_prefetch(wait=False)
+    release.set()
+    store.end_prefetch()
+    assert loaded == ["a"]
+    assert store.table("b") == "b" and loaded == ["a", "b"]  # read on demand as before

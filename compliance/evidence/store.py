@@ -84,6 +84,7 @@ class EvidenceStore:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._prefetch: tuple[int, threading.Thread] | None = None  # (process id, thread)
+        self._prefetch_stop = threading.Event()
 
     def kind(self, type_id: str) -> str | None:
         et = self.types.get(type_id)
@@ -114,7 +115,7 @@ class EvidenceStore:
         failure on the thread is dropped: the asker reads the table again and meets the
         same failure where it is reported today. At most one thread per process (a
         forked worker starts its own); types that are not tables in the bundle are
-        skipped.
+        skipped. :meth:`end_prefetch` stops it after the table it is reading.
         """
         wanted = [t for t in dict.fromkeys(type_ids) if self.kind(t) == "table" and self.paths(t)]
         if not wanted:
@@ -126,20 +127,27 @@ class EvidenceStore:
                 target=self._prefetch_run, args=(wanted,), name="compliance-prefetch", daemon=True
             )
             self._prefetch = (os.getpid(), thread)
+            self._prefetch_stop.clear()
         thread.start()
 
     def _prefetch_run(self, type_ids: list[str]) -> None:
         for type_id in type_ids:
+            if self._prefetch_stop.is_set():
+                return
             try:
                 self.table(type_id)
             except BaseException:  # the asker reads it again and meets the failure
                 continue
 
-    def join_prefetch(self) -> None:
-        """Wait for this process's prefetch thread, if any, to finish."""
+    def end_prefetch(self, *, wait: bool = True) -> None:
+        """Stop this process's prefetch thread before its next table (the indicators are
+        done: what it has not read, nobody needs) and, with ``wait``, wait for it."""
         with self._guard:
             started = self._prefetch
-        if started is not None and started[0] == os.getpid():
+        if started is None or started[0] != os.getpid():
+            return
+        self._prefetch_stop.set()
+        if wait:
             started[1].join()
 
     def records(self, type_id: str) -> list[Record]:
