@@ -260,12 +260,12 @@ def _run_isolated(
     verdict saying why (timeout, memory, crash) instead of a result."""
     from compliance.isolation import DEFAULT_MEMORY_MB, run_tasks
 
-    # One worker runs the tasks in order: it reads the tables ahead of the indicators
-    # (see EvidenceStore.prefetch). With several, each would read all of them.
-
     def task(index: int, entry: IndicatorEntry) -> Callable[[], Verdict]:
         def evaluate() -> Verdict:
-            if jobs == 1:  # once per worker; a replacement reads only what is left
+            # A lone worker runs the tasks in order and reads the tables ahead of them
+            # (EvidenceStore.prefetch; once per worker, so a replacement reads only what
+            # is left). With several workers, each would read all of them.
+            if jobs == 1:
                 store.prefetch(_needed(selected[index:]))
             return evaluate_indicator(entry, store, profile, manifest)
 
