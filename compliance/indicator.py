@@ -26,6 +26,7 @@ come from the profile through ``ctx.threshold(name)``, never from literals in th
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import re
@@ -409,6 +410,20 @@ class Context:
         if report_issues:
             self._issues(type_id, table.issues)
         return table if table.usable else None
+
+    def schema(self, type_id: str) -> dict[str, Any] | None:
+        """A copy of the JSON Schema the type's evidence is validated against (one row,
+        for a table), or None when the type names none or it is not registered.
+
+        For rules that reason from what validation guarantees: in a table, a cell that
+        failed any keyword of its column is null, so a ``string`` column with an ``enum``
+        holds nothing but the enum's members.
+        """
+        et = self.store.types.get(type_id)
+        schema_id = et.schema if et is not None else None
+        if not schema_id or schema_id not in self.store.registry:
+            return None
+        return copy.deepcopy(self.store.registry.get(schema_id))
 
     def documents(self, type_id: str) -> list[Document]:
         """Every readable document of the type."""

@@ -10,6 +10,7 @@ counts and locations only, never a value.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleS
 from ._common import load_schema, schema_id, yaml_bytes
 from ._platform import as_list, day, list_findings, share_score, text
 
-__all__ = ["PlatformDataSafety", "scan_identifiers", "scan_tables"]
+__all__ = ["PlatformDataSafety", "confined_columns", "scan_identifiers", "scan_tables"]
 
 INVENTORY = "data_inventory"
 
@@ -39,6 +40,7 @@ _CANDIDATE = r"[0-9]{17}|1[3-9][0-9]{9}"
 # Maximal digit runs (an X, the identity number's check character, joins the digits
 # around it): a run inside a longer number is never taken for an identifier on its own.
 _RUNS = r"[0-9]+(?:[Xx][0-9]+)*[Xx]?"
+_SHORTEST_RUN = 11  # characters of the shortest candidate (a bare mobile number)
 
 
 def _is_identity(run: pl.Expr) -> pl.Expr:
@@ -102,20 +104,56 @@ def _cell(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.when(pl.col(column).abs() >= 10**10).then(text)
 
 
-def scan_tables(frames: dict[str, pl.LazyFrame]) -> dict[str, list[ScanHit]]:
+def confined_columns(row_schema: dict[str, Any] | None) -> set[str]:
+    """Columns of a validated table that cannot hold an identifier, by their schema.
+
+    Validation nulls every cell that fails a keyword of its column, so a column whose
+    ``enum`` (or ``const``) lists only strings holds nothing but those strings (or null),
+    and a string column with ``maxLength`` under 11 has no room for 11 digits. Such a
+    column needs no scan unless one of its allowed values is itself a candidate. A
+    property defined through ``$ref`` is always scanned (its keywords are not read here).
+    """
+    if not isinstance(row_schema, dict) or not isinstance(row_schema.get("properties"), dict):
+        return set()
+    confined: set[str] = set()
+    for column, sub in row_schema["properties"].items():
+        if not isinstance(sub, dict) or "$ref" in sub:
+            continue
+        members = sub.get("enum") if isinstance(sub.get("enum"), list) else None
+        if "const" in sub:
+            members = [sub["const"]]
+        if members is not None and all(
+            m is None or (isinstance(m, str) and not re.search(_CANDIDATE, m)) for m in members
+        ):
+            confined.add(column)
+            continue
+        types = sub.get("type")
+        types = [types] if isinstance(types, str) else types
+        short = isinstance(sub.get("maxLength"), int) and sub["maxLength"] < _SHORTEST_RUN
+        if short and isinstance(types, list) and set(types) <= {"string", "null"}:
+            confined.add(column)
+    return confined
+
+
+def scan_tables(
+    frames: dict[str, pl.LazyFrame], confined: dict[str, set[str]] | None = None
+) -> dict[str, list[ScanHit]]:
     """:func:`scan_identifiers` for several tables at once.
 
-    First one cheap query per table says which columns have any candidate cell at all;
-    only those columns get the exact (and costlier to plan and run) identifier count.
-    All queries of a phase run in one ``collect_all``.
+    ``confined``: per table, columns known not to hold an identifier (see
+    :func:`confined_columns`); they are not scanned. First one cheap query per table
+    says which other columns have any candidate cell at all; only those columns get the
+    exact (and costlier to plan and run) identifier count. All queries of a phase run in
+    one ``collect_all``.
     """
     columns: dict[str, list[tuple[str, pl.DataType]]] = {}
     for name, frame in frames.items():
         schema = frame.collect_schema()
+        skip = (confined or {}).get(name, set())
         columns[name] = [
             (c, t)
             for c, t in schema.items()
-            if not c.startswith("__") and t in (pl.String, pl.Int64)
+            if not c.startswith("__") and t in (pl.String, pl.Int64) and c not in skip
         ]
     probes = [
         frames[name].select(
@@ -380,17 +418,21 @@ class PlatformDataSafety(Indicator):
         """Scans every table of the bundle (every evidence type read as a table), in every
         text or integer column, for resident identity numbers (18 characters with a valid
         check character and birth date) and mainland mobile numbers (11 digits starting
-        13-19, optionally after 86). Masked values (138****5678) do not match. Findings give
+        13-19, optionally after 86). Masked values (138****5678) do not match. Columns the
+        schema confines to other values (an enum of strings, a maxLength under 11) are not
+        scanned: validation has already nulled anything else in them. Findings give
         the table, column, number of cells and the first row, never a value. Score: the
         share of scanned tables that are clean; no table in the bundle means the rule does
         not apply."""
         frames: dict[str, pl.LazyFrame] = {}
+        confined: dict[str, set[str]] = {}
         for type_id in ctx.available(kind="table"):
             table = ctx.table(type_id, report_issues=False)
             if table is not None and table.frame is not None:
                 frames[type_id] = table.frame
+                confined[type_id] = confined_columns(ctx.schema(type_id))
         scanned = clean = 0
-        for type_id, hits in scan_tables(frames).items():
+        for type_id, hits in scan_tables(frames, confined).items():
             scanned += 1
             if not hits:
                 clean += 1

@@ -91,6 +91,53 @@ def test_several_tables_in_one_scan_keep_their_columns_apart() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("prop", "confined"),
+    [
+        ({"type": "string", "enum": ["open", "closed"]}, True),
+        ({"enum": ["open", None]}, True),
+        ({"const": "done"}, True),
+        ({"type": "string", "enum": ["open", "13800000001"]}, False),  # a member is a number
+        ({"type": "string", "enum": ["open", 13800000001]}, False),
+        ({"type": ["string", "null"], "maxLength": 10}, True),
+        ({"type": "string", "maxLength": 11}, False),
+        ({"type": ["string", "integer"], "maxLength": 10}, False),  # an integer is longer
+        ({"maxLength": 10}, False),
+        ({"$ref": "#/$defs/state", "enum": ["open"]}, False),
+        ({"type": "string", "pattern": "^[a-z]+$"}, False),
+    ],
+)
+def test_confined_columns_follow_what_validation_guarantees(prop: dict, confined: bool) -> None:
+    schema = {"type": "object", "properties": {"c": prop}}
+    assert se22.confined_columns(schema) == ({"c"} if confined else set())
+    assert se22.confined_columns(None) == set()
+
+
+def test_validation_leaves_only_enum_members_so_skipping_them_loses_nothing(tmp_path) -> None:
+    """The premise of the skip: a cell outside its column's enum (here a mobile number)
+    is nulled by validation, so the scan finds the same with the column skipped."""
+    from compliance.evidence.tables import read_table
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "state": {"type": "string", "enum": ["open", "closed"]},
+            "note": {"type": "string"},
+        },
+    }
+    path = tmp_path / "t.csv"
+    path.write_text(f"state,note\nopen,x\n13800000001,{PLAIN_ID}\nclosed,13900000002\n")
+    table = read_table([("t.csv", path)], type_id="t", row_schema=schema)
+    assert [i.keyword for i in table.issues] == ["enum"]
+    assert table.frame is not None
+    assert table.frame.collect()["state"].to_list() == ["open", None, "closed"]
+    everything = scan_tables({"t": table.frame})
+    assert scan_tables({"t": table.frame}, {"t": se22.confined_columns(schema)}) == everything
+    assert [(h.column, h.identity_cells, h.mobile_cells) for h in everything["t"]] == [
+        ("note", 1, 1)
+    ]
+
+
 def test_findings_never_show_the_value(host) -> None:
     spec = {"indicator": "SE22", "period": {"start": "2025-01-01", "end": "2025-12-31"}}
     case = {
@@ -141,3 +188,26 @@ datasets:
     assert scores["SE22.R1"] == 0.5
     assert scores["SE22.R2"] == 1.0
     assert verdict.score == 59.0
+
+
+def test_context_schema_hands_out_a_copy_of_the_registered_schema(host) -> None:
+    from types import SimpleNamespace
+
+    from compliance.indicator import Context
+    from compliance.runner import make_registry
+
+    registry = make_registry(host)
+    store = SimpleNamespace(types=host.evidence_types(), registry=registry)
+    ctx = Context(
+        se22.PlatformDataSafety(),
+        store=store,  # type: ignore[arg-type]
+        profile=None,  # type: ignore[arg-type]
+        community=None,  # type: ignore[arg-type]
+        period=None,  # type: ignore[arg-type]
+    )
+    schema = ctx.schema("patrol_log")
+    assert schema is not None
+    assert schema["properties"]["status"]["enum"] == ["completed", "interrupted", "cancelled"]
+    schema["properties"].clear()  # the copy is the caller's: the registry keeps its own
+    assert ctx.schema("patrol_log")["properties"]  # type: ignore[index]
+    assert ctx.schema("no_such_type") is None
