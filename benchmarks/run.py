@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,16 +80,29 @@ def median_time(func: Callable[[], object], repeat: int) -> tuple[float, object]
     return statistics.median(times), result
 
 
-def side_by_side(funcs: list[Callable[[], object]], repeat: int) -> list[tuple[float, object]]:
+def cpu_seconds() -> float:
+    """User and system CPU time of this process so far, every thread included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def side_by_side(
+    funcs: list[Callable[[], object]], repeat: int, cpu: list[float] | None = None
+) -> list[tuple[float, object]]:
     """Median time and last result of each function, the functions taking turns in every
-    round, so that a change in the machine's load hits all of them alike."""
+    round, so that a change in the machine's load hits all of them alike. ``cpu``, when
+    given, receives each function's median CPU time (all threads) in the same order."""
     times: list[list[float]] = [[] for _ in funcs]
+    cpus: list[list[float]] = [[] for _ in funcs]
     results: list[object] = [None] * len(funcs)
     for _ in range(repeat):
         for i, func in enumerate(funcs):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), cpu_seconds()
             results[i] = func()
             times[i].append(time.perf_counter() - start)
+            cpus[i].append(cpu_seconds() - start_cpu)
+    if cpu is not None:
+        cpu[:] = [statistics.median(c) for c in cpus]
     return [(statistics.median(t), r) for t, r in zip(times, results, strict=True)]
 
 
@@ -271,9 +285,11 @@ def part_b_to_d(root: Path, args: argparse.Namespace, compliance_exe: str) -> di
     )
     plain_read(bundle)  # the first read of each file warms the page cache for both sides
     # Reads and checks alternate, so load from other work on the machine hits both.
+    cpu: list[float] = []
     (read_t, read_rows), (check_t, score), (typed_t, _) = side_by_side(
         [lambda: plain_read(bundle), lambda: full_check(bundle), lambda: typed_read(bundle)],
         args.repeat,
+        cpu,
     )
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 2**20
     ratio = check_t / read_t
@@ -290,6 +306,12 @@ def part_b_to_d(root: Path, args: argparse.Namespace, compliance_exe: str) -> di
     print(
         f"  for scale, polars reading them with dates parsed {typed_t:7.3f} s "
         f"{typed_t / read_t:6.2f}x   (read_csv(try_parse_dates=True); not the target's baseline)"
+    )
+    read_cpu, check_cpu = cpu[0], cpu[1]
+    print(
+        f"  CPU time of the same runs (every thread): read {read_cpu:.2f} s, check "
+        f"{check_cpu:.2f} s: {check_cpu / read_cpu:.2f}x (steadier than wall time on a "
+        "shared machine)"
     )
     reader = (
         "import sys, polars as pl; from pathlib import Path; "
@@ -334,6 +356,7 @@ def part_b_to_d(root: Path, args: argparse.Namespace, compliance_exe: str) -> di
         "b_typed_read_s": typed_t,
         "b_check_s": check_t,
         "b_ratio": ratio,
+        "b_cpu_ratio": check_cpu / read_cpu,
         "b_end_to_end_ratio": check_cli / read_cli,
         "c_ratio": c_ratio,
         "d_peak_mb": peak,

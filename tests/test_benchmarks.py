@@ -38,4 +38,5 @@ def test_benchmark_quick_run() -> None:
     # Every target is judged, and the run ends with its numbers as JSON.
     assert result.stdout.count("target:") >= 4
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert {"a_column_s", "b_ratio", "c_ratio", "d_peak_mb"} <= summary.keys()
+    assert {"a_column_s", "b_ratio", "b_cpu_ratio", "c_ratio", "d_peak_mb"} <= summary.keys()
+    assert "CPU time of the same runs" in result.stdout
