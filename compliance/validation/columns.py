@@ -118,6 +118,13 @@ _ROOT_NATIVE = frozenset({"properties", "required", "additionalProperties", "pat
 
 _TRUE_TEXT = ("true", "True", "TRUE")
 _FALSE_TEXT = ("false", "False", "FALSE")
+# Sets for ``is_in``, built once as one-element list Series (what polars wants for a set
+# of the column's own type): turning a Python list into one costs about 20 us per
+# expression, and every table's plan builds dozens of these tests.
+_BOOLEAN_TEXT = pl.Series(_TRUE_TEXT + _FALSE_TEXT, dtype=pl.String).implode()
+_TRUE_TEXT_SET = pl.Series(_TRUE_TEXT, dtype=pl.String).implode()
+_BOOLEAN_KINDS = pl.Series(["t", "f"], dtype=pl.String).implode()
+_NUMBER_CODES = pl.Series([_INT, _NUM], dtype=pl.UInt8).implode()
 _NUMBER_RE = r"^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
 _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATETIME_RE = (
@@ -158,6 +165,12 @@ _MAX_REF_DEPTH = 32
 
 
 _SCHEMA_CHECKER = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+@functools.lru_cache(maxsize=64)
+def _code_set(codes: tuple[int, ...]) -> pl.Series:
+    """The cell codes as a set for ``is_in`` (built once per distinct set)."""
+    return pl.Series(codes, dtype=pl.UInt8).implode()
 
 
 def _leap_second_ok(txt: pl.Expr, start: int) -> pl.Expr:
@@ -678,7 +691,7 @@ class ColumnValidator:
             looks_num = s.str.contains(_NUMBER_RE)
             num = pl.when(looks_num).then(s.cast(pl.Float64, strict=False))
             is_int = looks_num & num.is_finite() & (num.floor() == num)
-            is_bool = s.is_in(_TRUE_TEXT + _FALSE_TEXT)
+            is_bool = s.is_in(_BOOLEAN_TEXT)
             chain: Any = pl.when(~present).then(_ABSENT)
             if reading is None:
                 code = chain.otherwise(_STR)
@@ -707,7 +720,7 @@ class ColumnValidator:
                 out["int"] = pl.when(is_int).then(
                     pl.coalesce(s.cast(pl.Int64, strict=False), num.cast(pl.Int64, strict=False))
                 )
-                out["bool"] = pl.when(is_bool).then(s.is_in(_TRUE_TEXT))
+                out["bool"] = pl.when(is_bool).then(s.is_in(_TRUE_TEXT_SET))
             out["txt"] = s
             return out
         # Typed columns: the dtype says what the values are.
@@ -771,7 +784,7 @@ class ColumnValidator:
                 .then(_NULL)
                 .when(k == '"')
                 .then(_STR)
-                .when(k.is_in(["t", "f"]))
+                .when(k.is_in(_BOOLEAN_KINDS))
                 .then(_BOOL)
                 .when(k == "{")
                 .then(_OBJ)
@@ -832,7 +845,7 @@ class ColumnValidator:
             return pl.lit(None, dtype=_HELPER_DTYPES[name])
 
         num, txt = col("num"), col("txt")
-        is_number = code.is_in([_INT, _NUM])
+        is_number = code.is_in(_NUMBER_CODES)
         is_string = code == _STR
         masks: dict[str, pl.Expr] = {}
         if plan.forbidden:
@@ -846,7 +859,7 @@ class ColumnValidator:
                 if self._type_always_holds(plan, dtype, has_kind, shape):
                     continue
                 allowed = sorted({c for t in plan.types or () for c in _TYPE_CODES.get(t, ())})
-                masks[key] = present & ~code.is_in(allowed)
+                masks[key] = present & ~code.is_in(_code_set(tuple(allowed)))
             elif key in ("enum", "const"):
                 masks[key] = present & ~self._member(
                     value if key == "enum" else [value], code, num, txt, col("bool")
@@ -919,7 +932,7 @@ class ColumnValidator:
         if strings:
             hit = hit | ((code == _STR) & txt.is_in(strings))
         if numbers:
-            hit = hit | (code.is_in([_INT, _NUM]) & num.is_in(numbers))
+            hit = hit | (code.is_in(_NUMBER_CODES) & num.is_in(numbers))
         for flag in {m for m in members if isinstance(m, bool)}:
             hit = hit | ((code == _BOOL) & (boo == flag))
         if any(m is None for m in members):
@@ -1101,7 +1114,7 @@ class ColumnValidator:
         if kinds == {"integer"} and plan.h("int") in helpers:
             return pl.when(code == _INT).then(pl.col(plan.h("int"))).cast(pl.Int64)
         if kinds and kinds <= {"integer", "number"} and plan.h("num") in helpers:
-            return pl.when(code.is_in([_INT, _NUM])).then(pl.col(plan.h("num")))
+            return pl.when(code.is_in(_NUMBER_CODES)).then(pl.col(plan.h("num")))
         if kinds == {"boolean"} and plan.h("bool") in helpers:
             return pl.when(code == _BOOL).then(pl.col(plan.h("bool"))).cast(pl.Boolean)
         if text and dtype == pl.String and (shape is None or shape.empty):
