@@ -43,6 +43,12 @@ def test_mobile_numbers_bare_with_country_code_and_in_integer_columns() -> None:
     assert found == {"user": (0, 3, 1), "number": (0, 1, 1)}
 
 
+def test_a_column_whose_only_candidate_is_a_bare_mobile_number_is_found() -> None:
+    """The probe skips cells shorter than the shortest candidate, 11 characters."""
+    hits = scan_identifiers(_frame(contact=["n/a", "13800000001", "1380000000"]))
+    assert [(h.column, h.mobile_cells, h.first_row) for h in hits] == [("contact", 1, 2)]
+
+
 def test_digits_inside_longer_numbers_and_timestamps_do_not_match() -> None:
     hits = scan_identifiers(
         _frame(
