@@ -105,10 +105,14 @@ def _cell(column: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def _long_cells(column: str, dtype: pl.DataType) -> pl.Expr:
-    """The column's cells long enough to hold a candidate (for the probe: a length is
-    read from the string's header, far cheaper than a regular-expression search)."""
-    text = _cell(column, dtype)
-    return text.filter(text.str.len_bytes() >= _SHORTEST_RUN)
+    """The column's cells long enough to hold a candidate, as text (for the probe: a
+    string's length is read from its header and an integer's size from its value, both
+    far cheaper than a regular-expression search or turning every integer into text)."""
+    if dtype == pl.String:
+        text = pl.col(column)
+        return text.filter(text.str.len_bytes() >= _SHORTEST_RUN)
+    value = pl.col(column)
+    return value.filter(value.abs() >= 10 ** (_SHORTEST_RUN - 1)).cast(pl.String)
 
 
 def confined_columns(row_schema: dict[str, Any] | None) -> set[str]:

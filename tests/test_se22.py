@@ -45,8 +45,13 @@ def test_mobile_numbers_bare_with_country_code_and_in_integer_columns() -> None:
 
 def test_a_column_whose_only_candidate_is_a_bare_mobile_number_is_found() -> None:
     """The probe skips cells shorter than the shortest candidate, 11 characters."""
-    hits = scan_identifiers(_frame(contact=["n/a", "13800000001", "1380000000"]))
-    assert [(h.column, h.mobile_cells, h.first_row) for h in hits] == [("contact", 1, 2)]
+    hits = scan_identifiers(
+        _frame(contact=["n/a", "13800000001", "1380000000"], phone=[1, 2, 13900000002])
+    )
+    assert [(h.column, h.mobile_cells, h.first_row) for h in hits] == [
+        ("contact", 1, 2),
+        ("phone", 1, 3),
+    ]
 
 
 def test_digits_inside_longer_numbers_and_timestamps_do_not_match() -> None:
