@@ -245,7 +245,6 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
         row_index_name=ROW_COLUMN,
         row_index_offset=1,
     )
-    check = _csv_field_check(path, len(header), limit)
     failure: BaseException | None = None
     frame: pl.DataFrame | None = None
     stats: pl.DataFrame | None = None
@@ -264,7 +263,7 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
         frame = frame.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
     if padded:
         with contextlib.suppress(Exception):
-            stats = check.collect()
+            stats = _csv_field_check(path, len(header), limit).collect()
         if stats is not None:
             row = stats.row(0, named=True)
             bad_lines, bad_count = list(row["lines"] or []), int(row["count"] or 0)
