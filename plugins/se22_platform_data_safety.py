@@ -41,6 +41,7 @@ _CANDIDATE = r"[0-9]{17}|1[3-9][0-9]{9}"
 # around it): a run inside a longer number is never taken for an identifier on its own.
 _RUNS = r"[0-9]+(?:[Xx][0-9]+)*[Xx]?"
 _SHORTEST_RUN = 11  # characters of the shortest candidate (a bare mobile number)
+_SMALLEST_CANDIDATE = 10 ** (_SHORTEST_RUN - 1)  # the least integer with that many digits
 
 
 def _is_identity(run: pl.Expr) -> pl.Expr:
@@ -101,7 +102,7 @@ def _cell(column: str, dtype: pl.DataType) -> pl.Expr:
     text = pl.col(column).cast(pl.String)
     if dtype == pl.String:
         return text
-    return pl.when(pl.col(column).abs() >= 10**10).then(text)
+    return pl.when(pl.col(column).abs() >= _SMALLEST_CANDIDATE).then(text)
 
 
 def _long_cells(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -112,7 +113,7 @@ def _long_cells(column: str, dtype: pl.DataType) -> pl.Expr:
         text = pl.col(column)
         return text.filter(text.str.len_bytes() >= _SHORTEST_RUN)
     value = pl.col(column)
-    return value.filter(value.abs() >= 10 ** (_SHORTEST_RUN - 1)).cast(pl.String)
+    return value.filter(value.abs() >= _SMALLEST_CANDIDATE).cast(pl.String)
 
 
 def confined_columns(row_schema: dict[str, Any] | None) -> set[str]:
