@@ -200,6 +200,11 @@ class Indicator:
     evidence: ClassVar[tuple[Need, ...]] = ()
     #: Set to a code (``"SE57"``) to replace that indicator explicitly; reported.
     replaces: ClassVar[str | None] = None
+    #: Set to an evidence kind (``"table"``) when the indicator reads every evidence type
+    #: of that kind in the bundle (through :meth:`Context.available`), beyond its declared
+    #: ``evidence``. The runner then evaluates it after the indicators without one, so the
+    #: evidence they declare is read ahead while they work instead of all at once first.
+    scans: ClassVar[str | None] = None
     rules: ClassVar[tuple[RuleSpec, ...]] = ()
     description: ClassVar[str] = ""
 
@@ -215,6 +220,10 @@ class Indicator:
         if not CODE_PATTERN.match(cls.code):
             raise IndicatorDefinitionError(
                 f"{cls.__qualname__}: code {cls.code!r} must be 2-5 capitals and digits (SE57)"
+            )
+        if cls.scans not in (None, *KINDS):
+            raise IndicatorDefinitionError(
+                f"{cls.__qualname__}: scans must be one of {', '.join(KINDS)} or None"
             )
         specs: list[RuleSpec] = []
         seen: set[str] = set()

@@ -172,12 +172,14 @@ def check(
         wanted = set(only) if only is not None else None
         if wanted is not None and (unknown := sorted(wanted - set(entries))):
             raise UsageError(f"no loaded indicator has the code {', '.join(unknown)}")
-        selected = [
-            e
-            for code, e in entries.items()
-            if prof.indicators.get(code, {}).get("enabled", True)
-            and (wanted is None or code in wanted)
-        ]
+        selected = _schedule(
+            [
+                e
+                for code, e in entries.items()
+                if prof.indicators.get(code, {}).get("enabled", True)
+                and (wanted is None or code in wanted)
+            ]
+        )
         total = len(selected)
         verdicts: list[Verdict] = []
 
@@ -195,7 +197,7 @@ def check(
                 if on_verdict:
                     on_verdict(verdict, len(verdicts), total)
         elif jobs == 1 or total <= 1:
-            store.prefetch(_needed(selected))
+            store.prefetch(_needed(selected, store))
             try:
                 for chosen in selected:
                     verdicts.append(run(chosen))
@@ -242,9 +244,26 @@ def _redactor(opened: Any, store: Any, types: dict[str, Any]) -> Redactor:
     return Redactor(key, names)
 
 
-def _needed(selected: list[IndicatorEntry]) -> list[str]:
-    """The evidence types the indicators declare, in the order they will ask for them."""
-    return list(dict.fromkeys(need.type for e in selected for need in e.cls.evidence))
+def _schedule(selected: list[IndicatorEntry]) -> list[IndicatorEntry]:
+    """The order indicators are evaluated in: code order, except that those reading every
+    evidence type of a kind (``Indicator.scans``, such as SE22's scan of all tables) come
+    last. Evaluated early, such an indicator reads every table before any other indicator
+    runs, and the tables are then read and worked on one phase after the other; last, each
+    table is read ahead while the indicators before it work, and the scan finds them all
+    read. Verdicts are reported in code order whatever the order here."""
+    return sorted(selected, key=lambda e: getattr(e.cls, "scans", None) is not None)
+
+
+def _needed(selected: list[IndicatorEntry], store: Any) -> list[str]:
+    """The evidence types the indicators will ask for, in that order: the declared ones,
+    and for an indicator that scans a kind, every type of that kind in the bundle."""
+    wanted: dict[str, None] = {}
+    for entry in selected:
+        wanted.update(dict.fromkeys(need.type for need in entry.cls.evidence))
+        kind = getattr(entry.cls, "scans", None)
+        if kind is not None:
+            wanted.update(dict.fromkeys(t for t in sorted(store.types) if store.kind(t) == kind))
+    return list(wanted)
 
 
 def _run_isolated(
@@ -266,7 +285,7 @@ def _run_isolated(
             # (EvidenceStore.prefetch; once per worker, so a replacement reads only what
             # is left). With several workers, each would read all of them.
             if jobs == 1:
-                store.prefetch(_needed(selected[index:]))
+                store.prefetch(_needed(selected[index:], store))
             return evaluate_indicator(entry, store, profile, manifest)
 
         return evaluate

@@ -220,6 +220,15 @@ def test_indicator_pattern_is_enforced(bad_code) -> None:
         )
 
 
+def test_scans_names_an_evidence_kind() -> None:
+    from compliance.indicator import IndicatorDefinitionError
+
+    body = {"code": "TT08", "title": "t", "dimension": "SMD", "r": rule("R1", "x")(lambda s, c: 1)}
+    assert type("Scan", (Indicator,), {**body, "scans": "table"}).scans == "table"
+    with pytest.raises(IndicatorDefinitionError, match="scans must be one of"):
+        type("Bad", (Indicator,), {**body, "scans": "tables"})
+
+
 def test_indicator_needs_a_rule() -> None:
     from compliance.indicator import IndicatorDefinitionError
 

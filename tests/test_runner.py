@@ -132,6 +132,35 @@ def test_tables_are_read_ahead_without_changing_the_report(
     assert sum(names == ["compliance-prefetch"] for names in others) >= len(others) // 2
 
 
+def test_indicators_that_scan_every_table_run_last(sample_bundle, host) -> None:
+    """SE22 reads every table: evaluated after the others (Indicator.scans), it finds them
+    read; the read-ahead follows the same order and ends with the tables nobody declares.
+    The report still lists the verdicts in code order."""
+    from compliance.runner import _needed, _schedule
+
+    order: list[str] = []
+    report = check(sample_bundle, host=host, on_verdict=lambda v, n, total: order.append(v.code))
+    codes = sorted(host.indicators())
+    assert host.indicators()["SE22"].cls.scans == "table"
+    assert order == [c for c in codes if c != "SE22"] + ["SE22"]
+    assert [v.code for v in report.verdicts] == codes
+
+    entries = host.indicators()
+    scheduled = _schedule([entries[c] for c in ("SE11", "SE22", "SE15")])
+    assert [e.cls.code for e in scheduled] == ["SE11", "SE15", "SE22"]
+
+    from types import SimpleNamespace
+
+    store = SimpleNamespace(
+        types=dict.fromkeys(("zeta_log", "patrol_log", "work_records", "plan")),
+        kind=lambda type_id: "document" if type_id == "plan" else "table",
+    )
+    declared = [n.type for c in ("SE11", "SE15") for n in entries[c].cls.evidence]
+    needed = _needed(scheduled, store)
+    assert needed[: len(declared)] == declared  # the declared types first, in order
+    assert needed[len(declared) :] == ["data_inventory", "zeta_log"]  # then the rest, once
+
+
 def test_ending_the_read_ahead_stops_it_after_the_current_table() -> None:
     """Once the indicators are done nobody needs the tables not read yet: the thread
     finishes the one it is reading and reads no more."""
