@@ -10,6 +10,13 @@ tasks left. Only results cross back, pickled through a pipe. A worker runs task 
 task and keeps its evidence cache, so isolation costs a fork per worker, not a re-read
 of the evidence per indicator.
 
+A worker may run several tasks at once on threads (``threads``), which then share its
+evidence cache and its memory limit. What goes wrong beside other tasks cannot be pinned
+on one of them: when a worker dies, when a task runs out of time or memory, or when the
+worker's address space came near its limit, the tasks involved are run again, each by
+itself in a fresh worker, and only what happens there is reported. A task is never
+reported failed for what a neighbour did.
+
 Forking is unsafe once native worker threads exist in the parent (polars' thread pool
 is the usual one: a forked child that touches it waits forever for workers that were not
 copied). :func:`fork_safe` looks at the OS threads first; when the process is already
@@ -31,8 +38,9 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,119 +93,184 @@ def run_tasks(
     jobs: int = 1,
     timeout: float | None = None,
     memory_mb: int | None = DEFAULT_MEMORY_MB,
+    threads: int = 1,
 ) -> Iterator[tuple[int, Outcome]]:
-    """Run the tasks in up to ``jobs`` forked worker processes and yield
-    ``(index, outcome)`` as each finishes (completion order, not task order).
+    """Run the tasks in up to ``jobs`` forked worker processes, each running up to
+    ``threads`` of them at once, and yield ``(index, outcome)`` as each finishes
+    (completion order, not task order).
 
     A task that raises, runs past ``timeout`` seconds or exceeds ``memory_mb`` MiB of
-    extra address space (per worker) gives an outcome with ``error`` set; a worker that
-    dies or is killed is replaced, so the other tasks are unaffected.
+    extra address space (per task a worker runs at once: a worker with three threads may
+    map three times as much) gives an outcome with ``error`` set; a worker that
+    dies or is killed is replaced, so the other tasks are unaffected. A failure beside
+    other tasks is first retried alone (see the module's notes), so a task that times
+    out while sharing a worker takes up to twice ``timeout`` to be reported.
     """
     if fork_safe():
-        yield from _run_forked(tasks, max(1, jobs), timeout, memory_mb)
+        yield from _run_forked(tasks, max(1, jobs), max(1, threads), timeout, memory_mb)
     else:
         yield from _run_threaded(tasks, timeout)
 
 
 @dataclass
 class _Worker:
-    """A forked child that runs the tasks it is sent, one at a time. It keeps what it
-    read (the evidence store's cache) between tasks, so the evidence is read once per
-    worker, not once per indicator; it is replaced only when it dies or times out."""
+    """A forked child that runs the tasks it is sent (up to its threads at once). It keeps
+    what it read (the evidence store's cache) between tasks, so the evidence is read once
+    per worker, not once per indicator; it is replaced only when it dies or is killed."""
 
     pid: int
     commands: int  # parent -> worker: task indices, 4 bytes each; closed means "stop"
     results: int  # worker -> parent: length-prefixed pickles
     buffer: bytearray
     memory_mb: int | None
-    current: int | None = None
-    deadline: float | None = None
+    running: dict[int, float | None] = field(default_factory=dict)  # index -> deadline
+    shared: set[int] = field(default_factory=set)  # running tasks that ran beside another
 
 
 _FRAME = struct.Struct("<I")
+#: Address space within this much of a worker's limit counts as having reached it: an
+#: allocation there may have failed, and a task beside it may have seen MemoryError.
+_NEAR_LIMIT = 256 * 1024 * 1024
 
 
 def _run_forked(
-    tasks: Sequence[Callable[[], Any]], jobs: int, timeout: float | None, memory_mb: int | None
+    tasks: Sequence[Callable[[], Any]],
+    jobs: int,
+    threads: int,
+    timeout: float | None,
+    memory_mb: int | None,
 ) -> Iterator[tuple[int, Outcome]]:
-    pending = list(range(len(tasks)))
-    pending.reverse()  # pop() from the end hands tasks out in order
+    pending: deque[int] = deque(range(len(tasks)))
+    alone: set[int] = set()  # tasks to run again, each by itself in its worker
     workers: list[_Worker] = []
+    # The tasks a worker runs at once share its address space: each may use its share.
+    budget = None if memory_mb is None else memory_mb * threads
+
+    def again(indexes: Iterable[int]) -> None:
+        """Queue tasks that failed beside others to run again, first and one at a time."""
+        for index in sorted(indexes, reverse=True):
+            alone.add(index)
+            pending.appendleft(index)
+
     try:
-        while pending or any(w.current is not None for w in workers):
+        while pending or any(w.running for w in workers):
             for worker in workers:
-                if worker.current is None and pending:
-                    _assign(worker, pending.pop(), timeout)
+                _fill(worker, pending, alone, threads, timeout)
             while pending and len(workers) < min(jobs, len(tasks)):
-                worker = _spawn(tasks, memory_mb, workers)
+                worker = _spawn(tasks, budget, workers, threads)
                 workers.append(worker)
-                _assign(worker, pending.pop(), timeout)
-            busy = {w.results: w for w in workers if w.current is not None}
+                _fill(worker, pending, alone, threads, timeout)
+            busy = {w.results: w for w in workers if w.running}
             ready, _, _ = select.select(list(busy), [], [], _next_wait(busy.values()))
             for fd in ready:
                 worker = busy[fd]
                 data = os.read(fd, _CHUNK)
                 if data:
                     worker.buffer += data
-                    if (done := _take_frame(worker)) is not None:
-                        yield done
+                    for index, kind, value, near_limit in _take_frames(worker):
+                        if index not in worker.running:
+                            continue  # a frame nobody asked for: ignore it
+                        del worker.running[index]
+                        shared = index in worker.shared
+                        worker.shared.discard(index)
+                        if near_limit and shared:
+                            # The worker's memory ran short while other tasks ran: this
+                            # result and theirs may be wrong. All of them run again, alone.
+                            again([index, *worker.running])
+                            workers.remove(worker)
+                            _kill(worker)
+                            break
+                        if kind == "memory" and shared:
+                            again([index])
+                        elif kind == "ok":
+                            yield index, Outcome(value=value)
+                        else:
+                            yield index, Outcome(error=str(value))
                     continue
-                # End of file: the worker died in the middle of its task.
-                index = worker.current
+                # End of file: the worker died in the middle of its tasks.
                 workers.remove(worker)
                 status = _reap(worker)
-                if index is not None:
-                    yield index, Outcome(error=_death(status, worker.memory_mb))
+                if len(worker.running) == 1 and not worker.shared:
+                    yield (
+                        next(iter(worker.running)),
+                        Outcome(error=_death(status, worker.memory_mb)),
+                    )
+                else:
+                    again(worker.running)
             now = time.monotonic()
             for worker in list(workers):
-                index = worker.current
-                if index is not None and worker.deadline is not None and now >= worker.deadline:
-                    workers.remove(worker)
-                    _kill(worker)
-                    yield index, Outcome(error=f"timeout after {timeout:g} s")
+                late = [i for i, deadline in worker.running.items() if deadline and now >= deadline]
+                if not late:
+                    continue
+                workers.remove(worker)
+                _kill(worker)
+                if len(worker.running) == 1 and not worker.shared:
+                    yield late[0], Outcome(error=f"timeout after {timeout:g} s")
+                    continue
+                # Beside others, a task may be slow because of them: the late ones run
+                # again alone; the others run again as they were.
+                again(late)
+                for index in sorted(set(worker.running) - set(late), reverse=True):
+                    pending.appendleft(index)
     finally:
         # Done, interrupted (Ctrl-C) or the consumer stopped early: no worker outlives
         # the run. An idle worker exits on end of file; a busy one is killed.
         for worker in workers:
-            if worker.current is not None:
+            if worker.running:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.pid, signal.SIGKILL)
         for worker in workers:
             _reap(worker)  # closing its command pipe tells an idle worker to exit
 
 
+def _fill(
+    worker: _Worker, pending: deque[int], alone: set[int], threads: int, timeout: float | None
+) -> None:
+    """Send the worker tasks while it has room: a task that must run alone goes only to
+    an idle worker, and nothing joins it."""
+    while pending:
+        if any(i in alone for i in worker.running) or len(worker.running) >= threads:
+            return
+        if pending[0] in alone and worker.running:
+            return
+        index = pending.popleft()
+        worker.running[index] = None if timeout is None else time.monotonic() + timeout
+        if len(worker.running) > 1:
+            worker.shared.update(worker.running)
+        try:
+            os.write(worker.commands, _FRAME.pack(index))
+        except OSError:
+            # The worker died after its last result and before this write: its end of
+            # file, still to be read, hands the task on with the others it held.
+            return
+
+
 def _next_wait(workers: Any) -> float | None:
-    deadlines = [w.deadline for w in workers if w.deadline is not None]
+    deadlines = [d for w in workers for d in w.running.values() if d is not None]
     if not deadlines:
         return None
     return max(0.0, min(deadlines) - time.monotonic())
 
 
-def _assign(worker: _Worker, index: int, timeout: float | None) -> None:
-    worker.current = index
-    worker.deadline = None if timeout is None else time.monotonic() + timeout
-    os.write(worker.commands, _FRAME.pack(index))
-
-
-def _take_frame(worker: _Worker) -> tuple[int, Outcome] | None:
-    """The finished task, once its whole frame has arrived."""
-    if len(worker.buffer) < _FRAME.size:
-        return None
-    (length,) = _FRAME.unpack_from(worker.buffer)
-    if len(worker.buffer) < _FRAME.size + length:
-        return None
-    payload = bytes(worker.buffer[_FRAME.size : _FRAME.size + length])
-    del worker.buffer[: _FRAME.size + length]
-    index = worker.current
-    worker.current, worker.deadline = None, None
-    if index is None:  # a frame nobody asked for: ignore it
-        return None
-    kind, value = pickle.loads(payload)
-    return index, Outcome(value=value) if kind == "ok" else Outcome(error=str(value))
+def _take_frames(worker: _Worker) -> list[tuple[int, str, Any, bool]]:
+    """The finished tasks whose whole frames have arrived: (index, kind, value, whether
+    the worker's address space had come near its limit)."""
+    done = []
+    while len(worker.buffer) >= _FRAME.size:
+        (length,) = _FRAME.unpack_from(worker.buffer)
+        if len(worker.buffer) < _FRAME.size + length:
+            break
+        payload = bytes(worker.buffer[_FRAME.size : _FRAME.size + length])
+        del worker.buffer[: _FRAME.size + length]
+        done.append(pickle.loads(payload))
+    return done
 
 
 def _spawn(
-    tasks: Sequence[Callable[[], Any]], memory_mb: int | None, siblings: list[_Worker]
+    tasks: Sequence[Callable[[], Any]],
+    memory_mb: int | None,
+    siblings: list[_Worker],
+    threads: int = 1,
 ) -> _Worker:
     command_read, command_write = os.pipe()
     result_read, result_write = os.pipe()
@@ -215,41 +288,69 @@ def _spawn(
             for fd in (sibling.commands, sibling.results):
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        _worker_main(tasks, command_read, result_write, memory_mb)
+        _worker_main(tasks, command_read, result_write, memory_mb, threads)
     os.close(command_read)
     os.close(result_write)
     return _Worker(pid, command_write, result_read, bytearray(), memory_mb)
 
 
 def _worker_main(  # pragma: no cover - runs in the child
-    tasks: Sequence[Callable[[], Any]], commands: int, results: int, memory_mb: int | None
+    tasks: Sequence[Callable[[], Any]],
+    commands: int,
+    results: int,
+    memory_mb: int | None,
+    threads: int = 1,
 ) -> None:
     """Run tasks until the command pipe closes; never return (``os._exit``): the
     parent's atexit handlers would otherwise run here too, and one of them removes the
-    unpacked bundle the parent is still reading."""
+    unpacked bundle the parent is still reading. With several threads, the parent never
+    sends more tasks than there are threads, so none waits for one."""
     code = 0
     try:
         # Ctrl-C goes to the whole process group; the parent decides what to do.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if memory_mb is not None:
-            _limit_memory(memory_mb)
-        while len(header := _read_exact(commands, _FRAME.size)) == _FRAME.size:
-            (index,) = _FRAME.unpack(header)
-            payload = _run_one(tasks[index], memory_mb)
-            _write_all(results, _FRAME.pack(len(payload)) + payload)
+        limit = _limit_memory(memory_mb) if memory_mb is not None else None
+        writing = threading.Lock()
+
+        def run(index: int) -> None:
+            payload = _run_one(index, tasks[index], memory_mb, limit if threads > 1 else None)
+            with writing:
+                _write_all(results, _FRAME.pack(len(payload)) + payload)
+
+        if threads == 1:
+            while len(header := _read_exact(commands, _FRAME.size)) == _FRAME.size:
+                run(_FRAME.unpack(header)[0])
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads, thread_name_prefix="compliance-task") as pool:
+                while len(header := _read_exact(commands, _FRAME.size)) == _FRAME.size:
+                    pool.submit(run, _FRAME.unpack(header)[0])
     except BaseException:  # the parent sees the worker die and says so
         code = 70
     finally:
         os._exit(code)
 
 
-def _run_one(task: Callable[[], Any], memory_mb: int | None) -> bytes:  # pragma: no cover
+def _run_one(  # pragma: no cover - runs in the child
+    index: int, task: Callable[[], Any], memory_mb: int | None, limit: int | None = None
+) -> bytes:
+    """The task's frame: ``(index, kind, value, near_limit)`` pickled, kind ``ok``,
+    ``error`` or ``memory``. ``limit``, for a worker whose tasks share it, is its
+    address-space limit; ``near_limit`` says the worker's address space had come near it
+    by the time the task ended, so that a MemoryError may have been caught inside the
+    task (by a reader that then reports a file it could not read)."""
     try:
-        return pickle.dumps(("ok", task()))
+        kind, value = "ok", task()
     except MemoryError:
-        return pickle.dumps(("error", f"memory limit of {memory_mb} MiB exceeded"))
+        kind, value = "memory", f"memory limit of {memory_mb} MiB exceeded"
     except BaseException as exc:  # every failure becomes a verdict, pickling included
-        return pickle.dumps(("error", f"{type(exc).__name__} at {_where(exc)}"))
+        kind, value = "error", f"{type(exc).__name__} at {_where(exc)}"
+    near = limit is not None and _peak_address_space() >= limit - _NEAR_LIMIT
+    try:
+        return pickle.dumps((index, kind, value, near))
+    except BaseException as exc:
+        return pickle.dumps((index, "error", f"{type(exc).__name__} at {_where(exc)}", near))
 
 
 def _read_exact(fd: int, size: int) -> bytes:  # pragma: no cover - runs in the child
@@ -268,25 +369,32 @@ def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the 
         view = view[os.write(fd, view) :]
 
 
-def _limit_memory(memory_mb: int) -> None:
-    """Cap the address space at what the child inherited plus ``memory_mb`` MiB."""
+def _limit_memory(memory_mb: int) -> int:
+    """Cap the address space at what the child inherited plus ``memory_mb`` MiB; return
+    the cap in bytes."""
     inherited = _address_space()
     limit = inherited + memory_mb * 1024 * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return limit
 
 
-def _address_space() -> int:
+def _address_space(key: str = "VmSize") -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmSize:"):
+                if line.startswith(f"{key}:"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _peak_address_space() -> int:  # pragma: no cover - runs in the child
+    """The largest address space this process has had (0 where the system does not say)."""
+    return _address_space("VmPeak")
 
 
 def _where(exc: BaseException) -> str:

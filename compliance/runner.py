@@ -275,25 +275,32 @@ def _run_isolated(
     timeout: float | None,
     memory_limit: int | None,
 ) -> Iterable[Verdict]:
-    """Each indicator in its own child process; a child that fails gives an ``error``
-    verdict saying why (timeout, memory, crash) instead of a result."""
+    """Each indicator in a child process; a child that fails gives an ``error`` verdict
+    saying why (timeout, memory, crash) instead of a result.
+
+    One worker process runs them, ``jobs`` at a time on threads that share what it has
+    read: several workers would each read and validate the tables their indicators need,
+    and SE22 needs every table. A worker that dies is replaced, and what failed beside
+    other indicators is tried again alone (see :mod:`compliance.isolation`)."""
     from compliance.isolation import DEFAULT_MEMORY_MB, run_tasks
 
     def task(index: int, entry: IndicatorEntry) -> Callable[[], Verdict]:
         def evaluate() -> Verdict:
-            # A lone worker runs the tasks in order and reads the tables ahead of them
-            # (EvidenceStore.prefetch; once per worker, so a replacement reads only what
-            # is left). With several workers, each would read all of them.
+            # With one job the worker runs the tasks in order and reads the tables ahead
+            # of them (EvidenceStore.prefetch; once per worker, so a replacement reads
+            # only what is left). With more, the indicators' own reads overlap.
             if jobs == 1:
                 store.prefetch(_needed(selected[index:], store))
-            return evaluate_indicator(entry, store, profile, manifest)
+            # Out of memory is the isolation's to judge: beside other indicators it may
+            # be their doing, and the indicator is then run again alone.
+            return evaluate_indicator(entry, store, profile, manifest, memory_errors=True)
 
         return evaluate
 
     started = {id(e): time.perf_counter() for e in selected}
     outcomes = run_tasks(
         [task(i, e) for i, e in enumerate(selected)],
-        jobs=jobs,
+        threads=jobs,
         timeout=timeout,
         memory_mb=DEFAULT_MEMORY_MB if memory_limit is None else memory_limit,
     )
@@ -315,10 +322,17 @@ def _run_isolated(
 
 
 def evaluate_indicator(
-    entry: IndicatorEntry, store: Any, profile: Profile, manifest: Any
+    entry: IndicatorEntry,
+    store: Any,
+    profile: Profile,
+    manifest: Any,
+    *,
+    memory_errors: bool = False,
 ) -> Verdict:
     """Evaluate one indicator; any exception becomes an ``error`` verdict naming the
-    exception type and where in the plugin it was raised (never evidence content)."""
+    exception type and where in the plugin it was raised (never evidence content).
+    ``memory_errors``: let ``MemoryError`` through instead (isolated runs, where the
+    worker's memory limit is shared and the isolation decides whom to blame)."""
     cls = entry.cls
     started = time.perf_counter()
     ctx: Context | None = None
@@ -337,7 +351,8 @@ def evaluate_indicator(
     except ProfileError as exc:
         verdict = _error_verdict(cls, exc.line())
     except MemoryError as exc:
-        # Said plainly: under --timeout this is the child's memory limit being reached.
+        if memory_errors:
+            raise
         verdict = _error_verdict(cls, f"memory exhausted at {_where(exc)}")
     except Exception as exc:
         where = _where(exc)
