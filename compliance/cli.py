@@ -142,7 +142,7 @@ def _report_plugin_errors(host: Any) -> None:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Indicators evaluated at once.",
+    help="Indicators evaluated at once, on threads that share the evidence read.",
 )
 @click.option(
     "--block", multiple=True, metavar="PLUGIN", help="Do not load this plugin (repeatable)."
