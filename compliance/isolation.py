@@ -146,10 +146,12 @@ def _run_forked(
     # The tasks a worker runs at once share its address space: each may use its share.
     budget = None if memory_mb is None else memory_mb * threads
 
-    def again(indexes: Iterable[int]) -> None:
-        """Queue tasks that failed beside others to run again, first and one at a time."""
+    def again(indexes: Iterable[int], *, by_itself: bool = True) -> None:
+        """Queue tasks to run again, before the others: those that failed beside others
+        one at a time (``by_itself``), in task order."""
         for index in sorted(indexes, reverse=True):
-            alone.add(index)
+            if by_itself:
+                alone.add(index)
             pending.appendleft(index)
 
     try:
@@ -210,8 +212,7 @@ def _run_forked(
                 # Beside others, a task may be slow because of them: the late ones run
                 # again alone; the others run again as they were.
                 again(late)
-                for index in sorted(set(worker.running) - set(late), reverse=True):
-                    pending.appendleft(index)
+                again(set(worker.running) - set(late), by_itself=False)
     finally:
         # Done, interrupted (Ctrl-C) or the consumer stopped early: no worker outlives
         # the run. An idle worker exits on end of file; a busy one is killed.
