@@ -140,9 +140,10 @@ def _report_plugin_errors(host: Any) -> None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Indicators evaluated at once, on threads that share the evidence read.",
+    default=None,
+    show_default="2 per core, at most 4",
+    help="Indicators evaluated at once, on threads that share the evidence read "
+    "(indicators not marked thread-safe run by themselves).",
 )
 @click.option(
     "--block", multiple=True, metavar="PLUGIN", help="Do not load this plugin (repeatable)."
@@ -171,7 +172,7 @@ def check(
     fail_on: str | None,
     waivers: Path | None,
     baseline: Path | None,
-    jobs: int,
+    jobs: int | None,
     block: tuple[str, ...],
     only: tuple[str, ...],
     timeout: float,

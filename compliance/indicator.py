@@ -205,6 +205,11 @@ class Indicator:
     #: ``evidence``. The runner then evaluates it after the indicators without one, so the
     #: evidence they declare is read ahead while they work instead of all at once first.
     scans: ClassVar[str | None] = None
+    #: Set to True when the indicator may be evaluated while others are (``--jobs``, by
+    #: default several at once): each evaluation has its own instance and ``Context``, so
+    #: what matters is module-level state shared between threads. Indicators that leave
+    #: it False are evaluated with no other indicator running.
+    thread_safe: ClassVar[bool] = False
     rules: ClassVar[tuple[RuleSpec, ...]] = ()
     description: ClassVar[str] = ""
 

@@ -94,6 +94,7 @@ def run_tasks(
     timeout: float | None = None,
     memory_mb: int | None = DEFAULT_MEMORY_MB,
     threads: int = 1,
+    alone: Iterable[int] = (),
 ) -> Iterator[tuple[int, Outcome]]:
     """Run the tasks in up to ``jobs`` forked worker processes, each running up to
     ``threads`` of them at once, and yield ``(index, outcome)`` as each finishes
@@ -104,10 +105,11 @@ def run_tasks(
     map three times as much) gives an outcome with ``error`` set; a worker that
     dies or is killed is replaced, so the other tasks are unaffected. A failure beside
     other tasks is first retried alone (see the module's notes), so a task that times
-    out while sharing a worker takes up to twice ``timeout`` to be reported.
+    out while sharing a worker takes up to twice ``timeout`` to be reported. The tasks
+    in ``alone`` always run with no other task in their worker.
     """
     if fork_safe():
-        yield from _run_forked(tasks, max(1, jobs), max(1, threads), timeout, memory_mb)
+        yield from _run_forked(tasks, max(1, jobs), max(1, threads), timeout, memory_mb, set(alone))
     else:
         yield from _run_threaded(tasks, timeout)
 
@@ -139,9 +141,12 @@ def _run_forked(
     threads: int,
     timeout: float | None,
     memory_mb: int | None,
+    alone: set[int] | None = None,
 ) -> Iterator[tuple[int, Outcome]]:
     pending: deque[int] = deque(range(len(tasks)))
-    alone: set[int] = set()  # tasks to run again, each by itself in its worker
+    # Tasks to run by themselves in their worker: asked for, or run again after failing
+    # beside others.
+    alone = set(alone or ())
     workers: list[_Worker] = []
     # The tasks a worker runs at once share its address space: each may use its share.
     budget = None if memory_mb is None else memory_mb * threads

@@ -321,6 +321,14 @@ def _check_indicators(
         _check_thresholds(cls, profiles, result)
         if cls.replaces:
             result.add(subject, True, f"replaces {cls.replaces}; every report says so", warn=True)
+        if getattr(cls, "thread_safe", False) is not True:
+            result.add(
+                subject,
+                False,
+                "not marked thread_safe: evaluated with no other indicator running (slower); "
+                "see docs/writing-indicators.md",
+                warn=True,
+            )
         _check_cases(host, cls, loaded, result, run_cases=run_cases)
 
 

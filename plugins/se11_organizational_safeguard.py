@@ -65,6 +65,7 @@ class OrganizationalSafeguard(Indicator):
     title = "Organizational safeguard"
     dimension = "SMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(ORGANIZATION, purpose="the lead organization, its leader, members and meetings"),
     )

@@ -109,6 +109,7 @@ class CapitalSafeguard(Indicator):
     title = "Capital safeguard"
     dimension = "SMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(BUDGET, purpose="the dedicated fund and its budget lines per fiscal year"),
         Need(LEDGER, purpose="the payments made from the fund"),

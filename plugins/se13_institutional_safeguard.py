@@ -101,6 +101,7 @@ class InstitutionalSafeguard(Indicator):
     title = "Institutional safeguard"
     dimension = "SMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(RULES_DOC, purpose="the text of the written safety rules"),
         Need(REGISTER, purpose="the list of rules with dates and approvals"),

@@ -77,6 +77,7 @@ class TalentSafeguard(Indicator):
     title = "Talent safeguard"
     dimension = "SMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(STAFF_ROSTER, purpose="professional safety staff: team, role, certificate, dates"),
         Need(VOLUNTEER_ROSTER, purpose="safety volunteers: joining date, training, activity"),

@@ -76,6 +76,7 @@ class OperationSafeguard(Indicator):
     title = "Operation safeguard"
     dimension = "SMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(PATROL_LOG, purpose="daily patrol inspection rounds from the work-file system"),
         Need(WORK_RECORDS, purpose="index of maintenance, major-event, exercise, education files"),

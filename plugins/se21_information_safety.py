@@ -67,6 +67,7 @@ class InformationSafety(Indicator):
     title = "Information safety safeguard"
     dimension = "PS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(ASSESSMENT, purpose="security assessments of the platform and the protection level"),
     )

@@ -255,6 +255,7 @@ class PlatformDataSafety(Indicator):
     title = "Platform data safety"
     dimension = "PS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(INVENTORY, purpose="key data sets with encryption, backups and restore tests"),
     )

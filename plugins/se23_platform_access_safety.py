@@ -91,6 +91,7 @@ class PlatformAccessSafety(Indicator):
     title = "Platform access safety"
     dimension = "PS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(POLICY, purpose="unified authentication, roles and permissions, accounts"),
         Need(ACCESS_LOG, purpose="sign-in attempts exported from the authentication service"),

@@ -172,6 +172,7 @@ class EmergencyPlan(Indicator):
     title = "Emergency plan implementing"
     dimension = "EEP"
     version = "1.0.0"
+    thread_safe = True
     evidence = (Need(PLAN, purpose="the community's emergency plan"),)
 
     def _sections(self, ctx: Context) -> tuple[list[Any], dict[str, Section]]:

@@ -51,6 +51,7 @@ class EmergencyExercise(Indicator):
     title = "Emergency exercise"
     dimension = "EEP"
     version = "1.0.0"
+    thread_safe = True
     evidence = (Need(EXERCISES, purpose="the exercises held, with participants by category"),)
 
     @rule(

@@ -62,6 +62,7 @@ class AbnormalEventsRecording(Indicator):
     title = "Abnormal events recording"
     dimension = "CPS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (Need(INCIDENT_LOG, purpose="every abnormal event recorded in the period"),)
 
     @rule(

@@ -168,6 +168,7 @@ class SpecialPopulationManagement(Indicator):
     title = "Special population management"
     dimension = "CPS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(REGISTER, purpose="pseudonymized register of key persons"),
         Need(FOLLOWUPS, purpose="follow-up contacts with key persons"),

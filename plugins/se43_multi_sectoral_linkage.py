@@ -72,6 +72,7 @@ class MultiSectoralLinkage(Indicator):
     title = "Multi-sectoral linkage"
     dimension = "CPS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(AGREEMENTS, purpose="linkage agreements with departments"),
         Need(JOINT_LOG, purpose="cases handled jointly with departments"),

@@ -47,6 +47,7 @@ class PublicHealthEvents(Indicator):
     title = "Public health events processing"
     dimension = "CPS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(GROUP, purpose="the public health emergency working group and its platform link"),
         Need(EVENTS, purpose="the public health event database export"),

@@ -98,6 +98,7 @@ class KeyPartsControl(Indicator):
     title = "Management and control of key parts"
     dimension = "CPS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(REGISTER, purpose="register of key parts and their monitoring"),
         Need(INSPECTIONS, purpose="inspections of key parts"),

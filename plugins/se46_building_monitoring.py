@@ -177,6 +177,7 @@ class BuildingMonitoring(Indicator):
     title = "Building monitoring"
     dimension = "CPS"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(READINGS, purpose="structural sensor readings per building and sensor"),
         Need(

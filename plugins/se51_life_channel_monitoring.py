@@ -81,6 +81,7 @@ class LifeChannelMonitoring(Indicator):
     title = "Life channel facilities monitoring"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(REGISTER, purpose="life channels and the devices monitoring them"),
         Need(UPLOADS, purpose="every data upload of the life-channel devices"),

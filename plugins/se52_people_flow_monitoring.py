@@ -71,6 +71,7 @@ class PeopleFlowMonitoring(Indicator):
     title = "Smart personnel monitoring facilities"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(SYSTEM, purpose="counting points, statistics produced and storage settings"),
         Need(COUNTS, purpose="people-flow counts per counting point and interval"),

@@ -75,6 +75,7 @@ class ObjectMonitoring(Indicator):
     title = "Smart object monitoring facilities"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(DEVICES, purpose="vehicle, thrown-object and burglary monitoring devices"),
         Need(ALARMS, purpose="alarms raised, their verification and report to the police"),

@@ -64,6 +64,7 @@ class IntegratedSafetySystem(Indicator):
     title = "Integrated system of smart safety"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(PLATFORM, purpose="the central system's registered feeds and resident access"),
         Need(FEED_LOG, purpose="records each feed delivered to the central system, per day"),

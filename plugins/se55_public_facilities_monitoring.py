@@ -71,6 +71,7 @@ class PublicFacilitiesMonitoring(Indicator):
     title = "Public facilities monitoring"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(REGISTER, purpose="public facilities and the IoT devices monitoring them"),
         Need(HEARTBEATS, purpose="every heartbeat of the devices, with the state reported"),

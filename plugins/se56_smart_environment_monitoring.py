@@ -67,6 +67,7 @@ class SmartEnvironmentMonitoring(Indicator):
     title = "Smart environment monitoring"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(REPORTS, purpose="environmental problem reports with channel, status and times"),
     )

@@ -77,6 +77,7 @@ class SmartFirefightingFacilities(Indicator):
     title = "Smart firefighting facilities"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(REGISTER, purpose="firefighting devices and the smart firefighting systems"),
         Need(PRESSURE, purpose="smart hydrant pressure readings"),

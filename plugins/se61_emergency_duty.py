@@ -60,6 +60,7 @@ class EmergencyDuty(Indicator):
     title = "Emergency duty"
     dimension = "EMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(SYSTEM, purpose="workstation, management system, duty terminals and team"),
         Need(ROSTER, purpose="duty shifts with who was on duty, where and when"),

@@ -98,6 +98,7 @@ class EmergencyWarning(Indicator):
     title = "Emergency warning"
     dimension = "EMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(WARNING_SYSTEM, purpose="monitored hazards with their feeds; warning channels"),
         Need(WARNING_LOG, purpose="warnings issued in the period with times, channels, reach"),

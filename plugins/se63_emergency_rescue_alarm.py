@@ -60,6 +60,7 @@ class EmergencyRescueAlarm(Indicator):
     title = "Emergency rescue alarm"
     dimension = "EMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(REGISTER, purpose="help buttons and indoor alarms with their links and status"),
         Need(TESTS, purpose="function tests of each device"),

@@ -93,6 +93,7 @@ class EmergencyShelterGuidelines(Indicator):
     title = "Emergency shelter guidelines"
     dimension = "EMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(SHELTER_MAP, purpose="shelters, zones, routes, buildings and signs as GeoJSON"),
         Need(PUBLICATION, purpose="shelter information published on the platform"),

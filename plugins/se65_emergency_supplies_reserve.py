@@ -92,6 +92,7 @@ class EmergencySuppliesReserve(Indicator):
     title = "Emergency supplies reserve"
     dimension = "EMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(READINGS, purpose="stock levels over time per item and warehouse, with expiry"),
     )

@@ -50,6 +50,7 @@ class EmergencyCommandDispatch(Indicator):
     title = "Emergency command and dispatch"
     dimension = "EMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(RESOURCES, purpose="register of the emergency resources the community can call on"),
         Need(DISPATCH_LOG, purpose="every dispatch of a resource to an incident, with times"),

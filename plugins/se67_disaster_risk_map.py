@@ -142,6 +142,7 @@ class DisasterRiskMap(Indicator):
     title = "Disaster risk map"
     dimension = "EMD"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(ASSESSMENTS, purpose="dated disaster-risk identification and assessment reports"),
         Need(RISK_MAP, purpose="GeoJSON risk map with the community boundary and risk events"),

@@ -59,6 +59,7 @@ class SafetyPropagandaEducation(Indicator):
     title = "Propaganda and education of emergency safety"
     dimension = "SPE"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(ACTIVITIES, purpose="every safety publicity and education activity of the period"),
     )

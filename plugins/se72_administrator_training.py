@@ -73,6 +73,7 @@ class AdministratorTraining(Indicator):
     title = "Training of community administrators"
     dimension = "SPE"
     version = "1.0.0"
+    thread_safe = True
     evidence = (
         Need(COURSES, purpose="safety and emergency-management courses held"),
         Need(ATTENDANCE, purpose="which staff attended which course, and for how long"),

@@ -230,6 +230,38 @@ def test_a_worker_that_dies_between_tasks_is_not_written_to(tmp_path: Path) -> N
     assert done.stdout.decode().split() == ["ok"]
 
 
+def test_tasks_asked_to_run_alone_share_their_worker_with_none(tmp_path: Path) -> None:
+    """``alone`` (indicators not marked thread-safe): with three threads, the others
+    overlap, and task 2 runs while no other task does."""
+    script = tmp_path / "alone.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import time
+            from compliance.isolation import fork_safe, run_tasks
+            assert fork_safe()
+
+            def span():
+                start = time.monotonic()
+                time.sleep(0.3)
+                return start, time.monotonic()
+
+            got = dict(run_tasks([span] * 6, threads=3, timeout=30, alone=[2]))
+            spans = {i: o.value for i, o in got.items()}
+            def overlap(a, b):
+                return a[0] < b[1] and b[0] < a[1]
+            print(sum(overlap(spans[2], spans[i]) for i in spans if i != 2),
+                  any(overlap(spans[i], spans[j]) for i in spans for j in spans
+                      if i < j and 2 not in (i, j)))
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = _run(script, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().split() == ["0", "True"]
+
+
 def test_tasks_sharing_a_worker_are_not_blamed_for_a_neighbour(tmp_path: Path) -> None:
     """Beside a task that kills the worker, hangs or exhausts the worker's memory, the
     others still give their own results: what failed beside others runs again alone,

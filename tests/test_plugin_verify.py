@@ -113,6 +113,8 @@ def test_good_plugin_by_path_passes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "ok   indicator TX01: Memo (SI, 1.0.0)" in result.stdout
     assert "ok   case TX01 strong - signed: pass" in result.stdout
+    # Not marked thread_safe: a warning, not a failure (it runs by itself under --jobs).
+    assert "warn indicator TX01: not marked thread_safe" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("passed:")
 
 
@@ -132,6 +134,7 @@ def test_installed_distribution_is_verified() -> None:
     result = _verify("community-safety-compliance", "--no-cases")
     assert result.exit_code == 0, result.output[-2000:]
     assert "ok   indicator SE15: Operation safeguard" in result.stdout
+    assert "thread_safe" not in result.stdout  # every built-in is marked
 
 
 def test_invalid_metadata_is_named(tmp_path: Path) -> None:

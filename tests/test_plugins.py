@@ -229,6 +229,14 @@ def test_scans_names_an_evidence_kind() -> None:
         type("Bad", (Indicator,), {**body, "scans": "tables"})
 
 
+def test_builtin_indicators_are_marked_thread_safe(host) -> None:
+    """They keep no module-level state; --jobs runs them side by side (the reports are the
+    same with one job and three: tests/test_reproducible.py)."""
+    builtin = {c: e for c, e in host.indicators().items() if e.plugin.startswith("SE")}
+    assert len(builtin) == 32
+    assert all(e.cls.thread_safe is True for e in builtin.values())
+
+
 def test_indicator_needs_a_rule() -> None:
     from compliance.indicator import IndicatorDefinitionError
 

@@ -106,7 +106,7 @@ def test_tables_are_read_ahead_without_changing_the_report(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     real_prefetch, real_load = EvidenceStore.prefetch, EvidenceStore._load_table
     monkeypatch.setattr(EvidenceStore, "prefetch", lambda self, types: None)
-    without = check(sample_bundle, host=host).to_dict()
+    without = check(sample_bundle, host=host, jobs=1).to_dict()
     monkeypatch.setattr(EvidenceStore, "prefetch", real_prefetch)
 
     loaded_by: dict[str, list[str]] = {}
@@ -123,7 +123,7 @@ def test_tables_are_read_ahead_without_changing_the_report(
     hooked: list[object] = []
     monkeypatch.setattr(EvidenceStore, "_load_table", load)
     monkeypatch.setattr(threading, "excepthook", hooked.append)
-    ahead = check(sample_bundle, host=host).to_dict()
+    ahead = check(sample_bundle, host=host, jobs=1).to_dict()  # one job reads ahead
     assert ahead == without
     assert not hooked  # nothing escaped the thread
     assert failed and loaded_by[failed[0]] == ["compliance-prefetch", "MainThread"]
@@ -159,6 +159,78 @@ def test_indicators_that_scan_every_table_run_last(sample_bundle, host) -> None:
     needed = _needed(scheduled, store)
     assert needed[: len(declared)] == declared  # the declared types first, in order
     assert needed[len(declared) :] == ["data_inventory", "zeta_log"]  # then the rest, once
+
+
+@pytest.mark.parametrize(("cores", "jobs"), [(1, 2), (2, 4), (16, 4)])
+def test_default_jobs_is_twice_the_cores_up_to_four(monkeypatch, cores, jobs) -> None:
+    import os
+
+    from compliance.runner import default_jobs
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert default_jobs() == jobs
+
+
+def test_indicators_not_marked_thread_safe_run_by_themselves(tmp_path) -> None:
+    """With several jobs, thread-safe indicators overlap; one that is not runs with no
+    other indicator running, and the report is in code order as always."""
+    import threading
+    import time
+
+    import compliance_builtin.core as core
+
+    from compliance import hookimpl
+    from compliance.indicator import Indicator, rule
+    from compliance.plugins import PluginHost
+
+    from .conftest import write_manifest
+
+    lock = threading.Lock()
+    active = [0]
+    most: dict[str, int] = {}
+
+    def measured(code: str):
+        def method(self, ctx) -> float:
+            with lock:
+                active[0] += 1
+                most[code] = max(most.get(code, 0), active[0])
+            time.sleep(0.2)
+            with lock:
+                most[code] = max(most[code], active[0])
+                active[0] -= 1
+            return 1.0
+
+        return method
+
+    classes = [
+        type(
+            code,
+            (Indicator,),
+            {
+                "code": code,
+                "title": code,
+                "dimension": "SMD",
+                "thread_safe": safe,
+                "method": rule("R1", "measured")(measured(code)),
+            },
+        )
+        for code, safe in (("TT11", True), ("TT12", True), ("TT13", False), ("TT14", True))
+    ]
+
+    class Pack:
+        @hookimpl
+        def compliance_indicators(self):
+            return classes
+
+    host = PluginHost(plugins=[("core", core), ("pack", Pack())])
+    bundle = tmp_path / "bundle"
+    write_manifest(bundle, [])
+    report = check(bundle, host=host, jobs=3)
+    assert [v.code for v in report.verdicts] == ["TT11", "TT12", "TT13", "TT14"]
+    reasons = [v.reason for v in report.verdicts]
+    assert [v.status for v in report.verdicts] == [Status.PASS] * 4, reasons
+    assert most["TT13"] == 1  # by itself
+    assert max(most[c] for c in ("TT11", "TT12", "TT14")) > 1  # the others overlapped
 
 
 def test_ending_the_read_ahead_stops_it_after_the_current_table() -> None:

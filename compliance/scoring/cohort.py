@@ -62,7 +62,8 @@ def check_one(bundle: str, profile: str, block: Sequence[str] = ()) -> dict[str,
     from compliance.runner import check
 
     try:
-        report = check(bundle, profile=profile, block=tuple(block))
+        # One indicator at a time: bundles are what runs in parallel here.
+        report = check(bundle, profile=profile, block=tuple(block), jobs=1)
     except ComplianceError as exc:
         return {"bundle": bundle, "error": exc.line(), "exit_code": exc.exit_code}
     except Exception as exc:  # the checker itself broke: report it, keep the others going

@@ -32,6 +32,7 @@ class ElevatorSafety(Indicator):
     title = "Elevator safety"
     dimension = "SI"
     version = "1.0.0"
+    thread_safe = True  # no module-level state: may run beside other indicators
     evidence = (
         Need(INSPECTIONS, purpose="statutory inspections with their certificates"),
         Need(FAULTS, required=False, purpose="faults and entrapments with release times"),
