@@ -319,12 +319,15 @@ def _run_isolated(
     other indicators is tried again alone (see :mod:`compliance.isolation`)."""
     from compliance.isolation import DEFAULT_MEMORY_MB, run_tasks
 
+    # Threads only pay when at least two indicators may share them.
+    threads = jobs if sum(_thread_safe(e) for e in selected) > 1 else 1
+
     def task(index: int, entry: IndicatorEntry) -> Callable[[], Verdict]:
         def evaluate() -> Verdict:
-            # With one job the worker runs the tasks in order and reads the tables ahead
-            # of them (EvidenceStore.prefetch; once per worker, so a replacement reads
-            # only what is left). With more, the indicators' own reads overlap.
-            if jobs == 1:
+            # With one thread the worker runs the tasks in order and reads the tables
+            # ahead of them (EvidenceStore.prefetch; once per worker, so a replacement
+            # reads only what is left). With more, the indicators' own reads overlap.
+            if threads == 1:
                 store.prefetch(_needed(selected[index:], store))
             # Out of memory is the isolation's to judge: beside other indicators it may
             # be their doing, and the indicator is then run again alone.
@@ -335,7 +338,7 @@ def _run_isolated(
     started = {id(e): time.perf_counter() for e in selected}
     outcomes = run_tasks(
         [task(i, e) for i, e in enumerate(selected)],
-        threads=jobs,
+        threads=threads,
         alone=[i for i, e in enumerate(selected) if not _thread_safe(e)],
         timeout=timeout,
         memory_mb=DEFAULT_MEMORY_MB if memory_limit is None else memory_limit,

@@ -32,6 +32,7 @@ PACK = textwrap.dedent(
     class Steady(Indicator):
         "Always met."
         code, title, dimension = "TT01", "Steady", "SMD"
+        thread_safe = True  # with --jobs 3 they share a worker
 
         @rule("R1", "always met")
         def always(self, ctx):
@@ -41,6 +42,7 @@ PACK = textwrap.dedent(
     class Raising(Indicator):
         "Raises."
         code, title, dimension = "TT02", "Raising", "SMD"
+        thread_safe = True  # with --jobs 3 they share a worker
 
         @rule("R1", "raises")
         def boom(self, ctx):
@@ -49,6 +51,7 @@ PACK = textwrap.dedent(
     class Sleeping(Indicator):
         "Never returns."
         code, title, dimension = "TT03", "Sleeping", "SMD"
+        thread_safe = True  # with --jobs 3 they share a worker
 
         @rule("R1", "sleeps")
         def nap(self, ctx):
@@ -58,6 +61,7 @@ PACK = textwrap.dedent(
     class Hogging(Indicator):
         "Allocates without bound."
         code, title, dimension = "TT04", "Hogging", "SMD"
+        thread_safe = True  # with --jobs 3 they share a worker
 
         @rule("R1", "allocates")
         def hog(self, ctx):
@@ -68,6 +72,7 @@ PACK = textwrap.dedent(
     class Exiting(Indicator):
         "Kills its own process."
         code, title, dimension = "TT05", "Exiting", "SMD"
+        thread_safe = True  # with --jobs 3 they share a worker
 
         @rule("R1", "exits")
         def bye(self, ctx):
