@@ -7,9 +7,11 @@ evaluates every indicator a second time against the already-loaded evidence, so 
 indicators' own work is separated from reading and validating the evidence. The numbers
 are wall-clock seconds of one run: compare them with each other, not across machines.
 SHA-256 runs on its own thread beside the parse and validation, so its time overlaps
-theirs rather than adding to "tables: all". The check's read-ahead thread (see
-``EvidenceStore.prefetch``) is turned off here so that the lines add up; the last line
-times the check with it, as ``compliance check`` runs.
+theirs rather than adding to "tables: all". So that the lines add up, the timed check
+runs one indicator at a time with the check's read-ahead thread (see
+``EvidenceStore.prefetch``) turned off; the last two lines time the check as it runs by
+itself: one job with read-ahead, then the default number of jobs
+(``compliance.runner.default_jobs``).
 """
 
 from __future__ import annotations
@@ -72,15 +74,18 @@ def main() -> None:
     prefetch = store_module.EvidenceStore.prefetch
     store_module.EvidenceStore.prefetch = lambda self, type_ids: None
     start = time.perf_counter()
-    report = runner.check(args.bundle, host=host)
+    report = runner.check(args.bundle, host=host, jobs=1)
     total = time.perf_counter() - start
     store_module.EvidenceStore.prefetch = prefetch
     runner.evaluate_indicator = evaluate
     for restore in undo:
         restore()
     start = time.perf_counter()
-    runner.check(args.bundle, host=host)
+    runner.check(args.bundle, host=host, jobs=1)
     ahead = time.perf_counter() - start
+    start = time.perf_counter()
+    runner.check(args.bundle, host=host)
+    parallel = time.perf_counter() - start
 
     own: list[tuple[float, str]] = []
     for entry in seen.get("entries", []):
@@ -97,6 +102,8 @@ def main() -> None:
     print(f"    {'indicators on loaded evidence':<42} {sum(t for t, _ in own):7.3f} s")
     print("      " + ", ".join(f"{code} {t:.3f}" for t, code in own[:8]))
     print(f"  {'compliance check again, tables read ahead':<44} {ahead:7.3f} s")
+    jobs = f"compliance check, {runner.default_jobs()} jobs (the default)"
+    print(f"  {jobs:<44} {parallel:7.3f} s")
 
 
 if __name__ == "__main__":

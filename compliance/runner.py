@@ -205,13 +205,13 @@ def check(
         def run(entry: IndicatorEntry) -> Verdict:
             return evaluate_indicator(entry, store, prof, opened.manifest)
 
-        together = [e for e in selected if _thread_safe(e)] if jobs > 1 else []
+        threads = _threads(selected, jobs)
         if timeout is not None or memory_limit is not None:
             for verdict in _run_isolated(
-                selected, store, prof, opened.manifest, jobs, timeout, memory_limit
+                selected, store, prof, opened.manifest, threads, timeout, memory_limit
             ):
                 done(verdict)
-        elif len(together) <= 1:
+        elif threads == 1:
             store.prefetch(_needed(selected, store))
             try:
                 for chosen in selected:
@@ -219,8 +219,8 @@ def check(
             finally:
                 store.end_prefetch()
         else:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                for verdict in pool.map(run, together):
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                for verdict in pool.map(run, [e for e in selected if _thread_safe(e)]):
                     done(verdict)
             # Then, one at a time, those that must run by themselves.
             for chosen in selected:
@@ -277,6 +277,12 @@ def _thread_safe(entry: IndicatorEntry) -> bool:
     return getattr(entry.cls, "thread_safe", False) is True
 
 
+def _threads(selected: list[IndicatorEntry], jobs: int) -> int:
+    """Threads to evaluate on: ``jobs``, or one when fewer than two indicators may share
+    them (one thread then runs them in order and reads their tables ahead)."""
+    return jobs if sum(_thread_safe(e) for e in selected) > 1 else 1
+
+
 def default_jobs() -> int:
     """Indicators evaluated at once when the caller does not say: twice the cores this
     process may use, at most 4. Measured on two cores with the 5M-row sample bundle, in
@@ -306,21 +312,18 @@ def _run_isolated(
     store: Any,
     profile: Profile,
     manifest: Any,
-    jobs: int,
+    threads: int,
     timeout: float | None,
     memory_limit: int | None,
 ) -> Iterable[Verdict]:
     """Each indicator in a child process; a child that fails gives an ``error`` verdict
     saying why (timeout, memory, crash) instead of a result.
 
-    One worker process runs them, ``jobs`` at a time on threads that share what it has
+    One worker process runs them, ``threads`` at a time on threads that share what it has
     read: several workers would each read and validate the tables their indicators need,
     and SE22 needs every table. A worker that dies is replaced, and what failed beside
     other indicators is tried again alone (see :mod:`compliance.isolation`)."""
     from compliance.isolation import DEFAULT_MEMORY_MB, run_tasks
-
-    # Threads only pay when at least two indicators may share them.
-    threads = jobs if sum(_thread_safe(e) for e in selected) > 1 else 1
 
     def task(index: int, entry: IndicatorEntry) -> Callable[[], Verdict]:
         def evaluate() -> Verdict:

@@ -40,3 +40,26 @@ def test_benchmark_quick_run() -> None:
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"a_column_s", "b_ratio", "b_cpu_ratio", "c_ratio", "d_peak_mb"} <= summary.keys()
     assert "CPU time of the same runs" in result.stdout
+
+
+def test_breakdown_runs_on_a_bundle(sample_bundle) -> None:
+    """benchmarks/breakdown.py: the timed lines, the indicators on loaded evidence, and
+    the check as it runs (one job with read-ahead, then the default jobs)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "breakdown.py"), str(sample_bundle)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "32 indicators" in out.splitlines()[0]
+    for line in (
+        "compliance check, in all (no read-ahead)",
+        "tables: all",
+        "indicators on loaded evidence",
+        "compliance check again, tables read ahead",
+        "(the default)",
+    ):
+        assert line in out, line
