@@ -15,7 +15,16 @@ from .conftest import EXAMPLES, ROOT
 
 pytestmark = pytest.mark.slow
 
-SOURCES = ("compliance", "plugins", "schemas", "reports", "pyproject.toml", "README.md", "LICENSE")
+SOURCES = (
+    "compliance",
+    "plugins",
+    "schemas",
+    "reports",
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "LICENSE",
+)
 
 
 def _run(args: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -31,7 +40,7 @@ def test_wheel_in_fresh_venv(tmp_path) -> None:
         path = ROOT / name
         if path.is_dir():
             shutil.copytree(
-                path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+                path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd")
             )
         elif path.is_file():
             shutil.copy2(path, src / name)
@@ -91,3 +100,13 @@ def test_wheel_in_fresh_venv(tmp_path) -> None:
         tmp_path,
     )
     assert validate.returncode == 0, validate.stderr[-2000:]
+    # The wheel carries the C helper, built from source (none was copied in).
+    helper = _run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "from compliance.validation import native; assert native.built()",
+        ],
+        tmp_path,
+    )
+    assert helper.returncode == 0, helper.stderr[-2000:]

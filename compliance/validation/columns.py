@@ -55,6 +55,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from compliance.evidence.model import Issue
+from compliance.validation import native
 from compliance.validation.messages import describe, keyword_of
 
 __all__ = ["FILE_COLUMN", "ROW_COLUMN", "ColumnValidator", "ValidationResult"]
@@ -834,8 +835,15 @@ class ColumnValidator:
         has_kind: bool,
         helpers: set[str],
         shape: _Shape | None = None,
+        *,
+        exact: bool = False,
     ) -> dict[str, pl.Expr]:
-        """One boolean expression per keyword: True where the cell violates it."""
+        """One boolean expression per keyword: True where the cell violates it.
+
+        ``exact``: the ``parsed`` helper of this ``format: date``/``date-time`` column is
+        null exactly where a non-empty cell is not a valid date or date-time (the C helper
+        made it), so it is the whole format check.
+        """
         code = pl.col(plan.h("code"))
         present = code != _ABSENT
 
@@ -873,7 +881,10 @@ class ColumnValidator:
             elif key == "exclusiveMaximum":
                 masks[key] = is_number & (num >= value)
             elif key == "pattern":
-                masks[key] = is_string & ~txt.str.contains(str(value))
+                if plan.h("match") in helpers:  # matched by the C helper
+                    masks[key] = is_string & ~pl.col(plan.h("match"))
+                else:
+                    masks[key] = is_string & ~txt.str.contains(str(value))
             elif key == "minLength":
                 masks[key] = is_string & (txt.str.len_chars() < value)
             elif key == "maxLength":
@@ -886,6 +897,8 @@ class ColumnValidator:
                     ok: pl.Expr = pl.lit(temporal == value)
                     if temporal != value:
                         ok = txt.str.contains(_FORMAT_RES[value])
+                elif exact:
+                    ok = pl.col(plan.h("parsed")).is_not_null()
                 else:
                     parsed = plan.h("parsed")
                     has_parsed = parsed in helpers and value in ("date", "date-time")
@@ -1160,6 +1173,38 @@ class ColumnValidator:
                 )
         plans, unexpected = self._plans(columns)
 
+        # Date-time text columns parsed and checked in one pass by the C helper, where it
+        # is built: plan helper name -> typed column. The polars path below then neither
+        # probes nor parses them (see native.py).
+        exact: dict[str, pl.Series] = {}
+        if source_is_text:
+            done: dict[tuple[str, str], pl.Series | None] = {}
+            for plan in plans:
+                if schema[plan.column] != pl.String or plan.column in kinds:
+                    continue
+                fmt, pattern = plan.native.get("format"), plan.native.get("pattern")
+                wanted = [("parsed", fmt)] if fmt in ("date", "date-time") else []
+                if isinstance(pattern, str):
+                    wanted.append(("match", pattern))
+                for helper, what in wanted:
+                    if (plan.column, what) not in done:
+                        cells = df.get_column(plan.column)
+                        done[plan.column, what] = (
+                            native.datetimes(cells)
+                            if what == "date-time"
+                            else native.dates(cells)
+                            if what == "date"
+                            else native.matches(cells, what)
+                        )
+                    found = done[plan.column, what]
+                    if found is not None:
+                        exact[plan.h(helper)] = found.alias(plan.h(helper))
+        exact_columns = {
+            plan.column
+            for plan in plans
+            if plan.h("parsed") in exact and plan.native.get("format") == "date-time"
+        }
+
         text_columns = {
             plan.column
             for plan in plans
@@ -1171,7 +1216,9 @@ class ColumnValidator:
                 dict.fromkeys(
                     plan.column
                     for plan in plans
-                    if plan.native.get("format") == "date-time" and schema[plan.column] == pl.String
+                    if plan.native.get("format") == "date-time"
+                    and schema[plan.column] == pl.String
+                    and plan.column not in exact_columns
                 )
             ),
             list(
@@ -1194,9 +1241,11 @@ class ColumnValidator:
             )
             for name, expr in cells.items():
                 helpers_exprs.append(expr.alias(plan.h(name)))
-        helpers = {e.meta.output_name() for e in helpers_exprs}
+        helpers = {e.meta.output_name() for e in helpers_exprs} | set(exact)
         parsed_exprs: list[pl.Expr] = []
         for plan in plans:
+            if plan.h("parsed") in exact:
+                continue
             parsed = self._parsed_temporal(plan, schema[plan.column], helpers, shapes)
             if parsed is not None:
                 parsed_exprs.append(parsed.alias(plan.h("parsed")))
@@ -1207,7 +1256,12 @@ class ColumnValidator:
         for plan in plans:
             has_kind = kinds.get(plan.column) in schema
             masks = self._masks(
-                plan, schema[plan.column], has_kind, helpers, shapes.get(plan.column)
+                plan,
+                schema[plan.column],
+                has_kind,
+                helpers,
+                shapes.get(plan.column),
+                exact=plan.h("parsed") in exact,
             )
             for keyword, expr in masks.items():
                 name = plan.h(f"bad:{keyword}")
@@ -1227,6 +1281,8 @@ class ColumnValidator:
             mask_exprs.append(present.alias(name))
 
         lazy = df.lazy()
+        if exact:
+            lazy = lazy.with_columns(list(exact.values()))
         if helpers_exprs:
             lazy = lazy.with_columns(helpers_exprs)
         if parsed_exprs:

@@ -1,0 +1,780 @@
+/*
+ * compliance._native: optional C helpers for the column validator.
+ *
+ * Three functions, each one pass over a polars String column, each giving exactly the
+ * verdicts and values of the polars path it replaces in compliance/validation/columns.py
+ * (tests/test_native.py holds the two to each other):
+ *   datetimes()  RFC 3339 date-time text to naive UTC microseconds (_DATETIME_RE, the
+ *                parse, the offset and the leap-second rule);
+ *   dates()      full-dates (_DATE_RE and the parse) to days since 1970;
+ *   matches()    anchored patterns made only of character classes and counts, such as
+ *                ^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$, compiled by native.py.
+ *
+ * Data moves through the Arrow C data and stream interfaces
+ * (https://arrow.apache.org/docs/format/CDataInterface.html), so nothing is copied on the
+ * way in and the result becomes a polars Series without a copy on the way out. Cells are
+ * evidence from outside: every read stays inside the cell's own length, the pattern
+ * matcher is linear in the cell's length (no backtracking), and a layout this file does
+ * not know (anything but Utf8View, Utf8 or LargeUtf8) is refused with NotImplementedError
+ * so that the caller takes the polars path.
+ *
+ * The module is optional: setup.py builds it where a C compiler exists, and the validator
+ * falls back to polars without it (or with COMPLIANCE_PURE_PYTHON=1 set).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Arrow C data interface (ABI-stable definitions from the Arrow specification) ---- */
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_NULLABLE 2
+
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+#endif
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+#endif
+
+/* ---- RFC 3339 date-time ---------------------------------------------------------------- */
+
+static inline int is_digit(uint8_t c) { return (unsigned)(c - '0') < 10u; }
+
+static inline int two(const uint8_t *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+
+/*
+ * The first 19 bytes are YYYY-MM-DDTHH:MM:SS (T or t): checked eight bytes at a time. A
+ * byte is a digit when its high nibble is 3 and stays 3 after adding 6 to it.
+ */
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t digits_bad(uint64_t w, uint64_t mask)
+{
+    uint64_t high = mask & 0xF0F0F0F0F0F0F0F0ull, threes = mask & 0x3030303030303030ull;
+    return ((w & high) ^ threes) | (((w + (mask & 0x0606060606060606ull)) & high) ^ threes);
+}
+
+static inline int fixed_part_ok(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w0 = load64(p), w1 = load64(p + 8), w2 = load64(p + 12) >> 32;
+    /* w0: Y Y Y Y - M M -   w1: D D T H H : M M   w2 (bytes 16 to 19): : S S any */
+    uint64_t bad = digits_bad(w0, 0x00FFFF00FFFFFFFFull) |
+                   ((w0 & 0xFF0000FF00000000ull) ^ 0x2D00002D00000000ull) |
+                   digits_bad(w1, 0xFFFF00FFFF00FFFFull) |
+                   (((w1 | 0x200000ull) & 0x0000FF0000FF0000ull) ^ 0x00003A0000740000ull) |
+                   digits_bad(w2, 0x00FFFF00ull) | ((w2 & 0xFFull) ^ 0x3Aull);
+    return bad == 0;
+#else
+    for (int i = 0; i < 19; i++) {
+        int ok;
+        switch (i) {
+        case 4:
+        case 7:
+            ok = p[i] == '-';
+            break;
+        case 10:
+            ok = p[i] == 'T' || p[i] == 't';
+            break;
+        case 13:
+        case 16:
+            ok = p[i] == ':';
+            break;
+        default:
+            ok = is_digit(p[i]);
+        }
+        if (!ok)
+            return 0;
+    }
+    return 1;
+#endif
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return days[m - 1];
+}
+
+/*
+ * One cell. Returns 1 and sets *out (microseconds since 1970 UTC) for a valid date-time,
+ * 0 for an invalid one.
+ *
+ * Valid means: the layout of _DATETIME_RE
+ *   [0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})
+ * a real calendar day, hour <= 23, minute <= 59, second <= 60, an offset of at most 23:59,
+ * and a second 60 only where the time, moved to UTC, is 23:59:60. A fraction keeps its
+ * first six digits (truncated), and a second 60 counts into the next minute, as chrono
+ * does.
+ */
+/* The last calendar day seen: time stamps of one column mostly share their day. */
+struct day_memo {
+    int key; /* year * 10000 + month * 100 + day; -1 before the first */
+    int64_t days;
+};
+
+static int parse_datetime(const uint8_t *p, int64_t n, struct day_memo *memo, int64_t *out)
+{
+    if (n < 20)
+        return 0;
+    if (!fixed_part_ok(p))
+        return 0;
+    int year = two(p) * 100 + two(p + 2);
+    int month = two(p + 5), day = two(p + 8);
+    int hour = two(p + 11), minute = two(p + 14), second = two(p + 17);
+
+    int64_t i = 19, micros = 0;
+    if (p[i] == '.') {
+        int64_t start = ++i;
+        while (i < n && is_digit(p[i])) {
+            if (i - start < 6)
+                micros = micros * 10 + (p[i] - '0');
+            i++;
+        }
+        if (i == start)
+            return 0;
+        for (int64_t k = i - start; k < 6; k++)
+            micros *= 10;
+    }
+    int offset;
+    if (i == n - 1 && (p[i] == 'Z' || p[i] == 'z')) {
+        offset = 0;
+    } else if (i == n - 6 && (p[i] == '+' || p[i] == '-') && is_digit(p[i + 1]) && is_digit(p[i + 2]) &&
+               p[i + 3] == ':' && is_digit(p[i + 4]) && is_digit(p[i + 5])) {
+        int oh = two(p + i + 1), om = two(p + i + 4);
+        if (oh > 23 || om > 59)
+            return 0;
+        offset = (oh * 60 + om) * (p[i] == '-' ? -1 : 1);
+    } else {
+        return 0;
+    }
+    if (hour > 23 || minute > 59 || second > 60)
+        return 0;
+    int key = year * 10000 + month * 100 + day;
+    if (key != memo->key) {
+        if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+            return 0;
+        memo->key = key;
+        memo->days = days_from_civil(year, month, day);
+    }
+    int64_t seconds = memo->days * 86400 + hour * 3600 + minute * 60 +
+                      second - (int64_t)offset * 60;
+    if (second == 60) {
+        /* Only 23:59:60 UTC exists: carried into the next minute, that is a UTC midnight. */
+        int64_t of_day = seconds % 86400;
+        if (of_day < 0)
+            of_day += 86400;
+        if (of_day != 0)
+            return 0;
+    }
+    *out = seconds * 1000000 + micros;
+    return 1;
+}
+
+/*
+ * One full-date (YYYY-MM-DD, the layout of _DATE_RE and a real calendar day): days since
+ * 1970-01-01 in *out, and 1; or 0.
+ */
+static int parse_date(const uint8_t *p, int64_t n, struct day_memo *memo, int32_t *out)
+{
+    if (n != 10 || p[4] != '-' || p[7] != '-')
+        return 0;
+    static const int at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+    unsigned bad = 0;
+    for (int k = 0; k < 8; k++)
+        bad |= (unsigned)(p[at[k]] - '0') > 9u;
+    if (bad)
+        return 0;
+    int year = two(p) * 100 + two(p + 2), month = two(p + 5), day = two(p + 8);
+    int key = year * 10000 + month * 100 + day;
+    if (key != memo->key) {
+        if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+            return 0;
+        memo->key = key;
+        memo->days = days_from_civil(year, month, day);
+    }
+    *out = (int32_t)memo->days;
+    return 1;
+}
+
+/* ---- reading a String column ---------------------------------------------------------- */
+
+enum layout { VIEW, UTF8, LARGE_UTF8 };
+
+struct input {
+    struct ArrowArray *arrays;
+    int64_t count;
+    int64_t length;
+    enum layout layout;
+};
+
+static void input_release(struct input *in)
+{
+    for (int64_t k = 0; k < in->count; k++)
+        if (in->arrays[k].release)
+            in->arrays[k].release(&in->arrays[k]);
+    free(in->arrays);
+    in->arrays = NULL;
+    in->count = 0;
+}
+
+/* Take every chunk out of a stream capsule. Returns 0, or -1 with a Python error set. */
+static int input_take(PyObject *capsule, struct input *in)
+{
+    memset(in, 0, sizeof *in);
+    struct ArrowArrayStream *source = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (source == NULL)
+        return -1;
+    if (source->release == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
+        return -1;
+    }
+    /* Move the stream out of the capsule: its destructor then has nothing to release. */
+    struct ArrowArrayStream stream = *source;
+    source->release = NULL;
+
+    struct ArrowSchema schema;
+    memset(&schema, 0, sizeof schema);
+    int failed = stream.get_schema(&stream, &schema);
+    if (failed == 0) {
+        const char *format = schema.format ? schema.format : "";
+        if (strcmp(format, "vu") == 0)
+            in->layout = VIEW;
+        else if (strcmp(format, "u") == 0)
+            in->layout = UTF8;
+        else if (strcmp(format, "U") == 0)
+            in->layout = LARGE_UTF8;
+        else
+            failed = -2;
+        if (schema.release)
+            schema.release(&schema);
+    }
+    int64_t capacity = 0;
+    while (failed == 0) {
+        if (in->count == capacity) {
+            capacity = capacity ? capacity * 2 : 8;
+            struct ArrowArray *grown = realloc(in->arrays, (size_t)capacity * sizeof *grown);
+            if (grown == NULL) {
+                failed = -3;
+                break;
+            }
+            in->arrays = grown;
+        }
+        struct ArrowArray *array = &in->arrays[in->count];
+        memset(array, 0, sizeof *array);
+        if (stream.get_next(&stream, array) != 0) {
+            failed = -1;
+            break;
+        }
+        if (array->release == NULL)
+            break; /* end of stream */
+        in->count++;
+        if ((in->layout == VIEW && array->n_buffers < 3) ||
+            (in->layout != VIEW && array->n_buffers != 3)) {
+            failed = -2;
+            break;
+        }
+        in->length += array->length;
+    }
+    stream.release(&stream);
+    if (failed == 0)
+        return 0;
+    input_release(in);
+    if (failed == -2)
+        PyErr_SetString(PyExc_NotImplementedError, "not a String column in a known layout");
+    else if (failed == -3)
+        PyErr_NoMemory();
+    else
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream failed");
+    return -1;
+}
+
+/* The bytes of cell j of an array (j counts from the array's own offset). 0 if null. */
+static inline int cell(const struct ArrowArray *a, enum layout layout, int64_t j,
+                       const uint8_t **data, int64_t *size)
+{
+    int64_t at = a->offset + j;
+    const uint8_t *validity = a->buffers[0];
+    if (validity && !(validity[at >> 3] & (1u << (at & 7))))
+        return 0;
+    if (layout == VIEW) {
+        const uint8_t *view = (const uint8_t *)a->buffers[1] + 16 * at;
+        int32_t length, index, offset;
+        memcpy(&length, view, 4);
+        if (length <= 12) {
+            *data = view + 4;
+        } else {
+            memcpy(&index, view + 8, 4);
+            memcpy(&offset, view + 12, 4);
+            /* buffers: validity, views, the data buffers, then their sizes */
+            if (index < 0 || index >= a->n_buffers - 3)
+                return -1;
+            *data = (const uint8_t *)a->buffers[2 + index] + offset;
+        }
+        *size = length;
+    } else if (layout == UTF8) {
+        const int32_t *offsets = a->buffers[1];
+        *data = (const uint8_t *)a->buffers[2] + offsets[at];
+        *size = offsets[at + 1] - offsets[at];
+    } else {
+        const int64_t *offsets = a->buffers[1];
+        *data = (const uint8_t *)a->buffers[2] + offsets[at];
+        *size = offsets[at + 1] - offsets[at];
+    }
+    return 1;
+}
+
+/* ---- the result: one timestamp[us] array, handed out as an Arrow stream ---------------- */
+
+struct result {
+    const char *format; /* "tsu:" (int64), "tdD" (int32) or "b" (bits) */
+    int64_t length;
+    int64_t null_count;
+    void *values;
+    uint8_t *validity;
+    int handed_out; /* the array now belongs to whoever imported it */
+};
+
+static void result_free(struct result *r)
+{
+    if (r == NULL)
+        return;
+    if (!r->handed_out) {
+        free(r->values);
+        free(r->validity);
+    }
+    free(r);
+}
+
+static void schema_release(struct ArrowSchema *schema) { schema->release = NULL; }
+
+/* What an exported array owns; freed by its release callback. */
+struct owned {
+    void *values;
+    uint8_t *validity;
+    const void *buffers[2];
+};
+
+static void array_release(struct ArrowArray *array)
+{
+    struct owned *owned = array->private_data;
+    free(owned->values);
+    free(owned->validity);
+    free(owned);
+    array->release = NULL;
+}
+
+static int stream_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out)
+{
+    struct result *r = stream->private_data;
+    memset(out, 0, sizeof *out);
+    out->format = r->format;
+    out->name = "";
+    out->flags = ARROW_FLAG_NULLABLE;
+    out->release = schema_release;
+    return 0;
+}
+
+static int stream_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out)
+{
+    struct result *r = stream->private_data;
+    memset(out, 0, sizeof *out);
+    if (r->handed_out)
+        return 0; /* a released array: the end of the stream */
+    struct owned *owned = malloc(sizeof *owned);
+    if (owned == NULL)
+        return 12; /* ENOMEM */
+    owned->values = r->values;
+    owned->validity = r->validity;
+    owned->buffers[0] = r->validity;
+    owned->buffers[1] = r->values;
+    out->length = r->length;
+    out->null_count = r->null_count;
+    out->offset = 0;
+    out->n_buffers = 2;
+    out->buffers = owned->buffers;
+    out->private_data = owned;
+    out->release = array_release;
+    r->handed_out = 1;
+    return 0;
+}
+
+static const char *stream_last_error(struct ArrowArrayStream *stream)
+{
+    (void)stream;
+    return NULL;
+}
+
+static void stream_release(struct ArrowArrayStream *stream)
+{
+    result_free(stream->private_data);
+    stream->release = NULL;
+}
+
+static void capsule_destructor(PyObject *capsule)
+{
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (stream == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    if (stream->release)
+        stream->release(stream);
+    free(stream);
+}
+
+/* ---- anchored patterns made of character classes ---------------------------------------- */
+
+/*
+ * A pattern such as ^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$, compiled by native.py into items:
+ * a set of bytes (ASCII only) and how many times in a row it must match. A cell matches
+ * when the items, in order, can consume all of it. reach[p] says that the items so far can
+ * end exactly at byte p; each item is one linear pass over the cell, so a cell costs
+ * O(items x length) whatever it holds (no backtracking).
+ */
+#define MAX_ITEMS 64
+#define UNBOUNDED 0xFFFFFFFFu
+
+struct item {
+    uint8_t set[32];
+    uint8_t member[256]; /* the set again, one byte per value */
+    uint32_t min, max;
+};
+
+struct program {
+    struct item items[MAX_ITEMS];
+    int count;
+    uint64_t shortest, longest; /* bytes */
+    uint8_t *reach; /* scratch for cells of up to capacity bytes */
+    int32_t *next;
+    int64_t *run;
+    int64_t capacity;
+};
+
+static inline int in_set(const uint8_t *set, uint8_t c) { return set[c >> 3] >> (c & 7) & 1; }
+
+/*
+ * The same for a cell of at most 63 bytes, with bit q of a word for byte position q:
+ * reach moves one byte forward per step while the byte it leaves is in the item's set.
+ */
+static int match_short(const struct program *g, const uint8_t *p, int64_t n)
+{
+    uint64_t reach = 1;
+    for (int k = 0; k < g->count; k++) {
+        const struct item *it = &g->items[k];
+        uint64_t in = 0;
+        for (int64_t q = 0; q < n; q++)
+            in |= (uint64_t)it->member[p[q]] << q;
+        for (uint32_t step = 0; step < it->min && reach; step++)
+            reach = (reach & in) << 1;
+        if (it->max == UNBOUNDED || (int64_t)(it->max - it->min) >= n) {
+            /* As many more as the set allows: adding (reach & in) to in carries each
+               reach bit to the end of its run of set bytes, and the xor with in marks
+               every position passed on the way. */
+            reach |= ((reach & in) + in) ^ in;
+        } else {
+            uint64_t cur = reach;
+            for (uint32_t step = it->min; step < it->max && cur; step++) {
+                cur = (cur & in) << 1;
+                reach |= cur;
+            }
+        }
+        if (!reach)
+            return 0;
+    }
+    return (int)(reach >> n & 1);
+}
+
+/* 1: the cell matches; 0: it does not; -1: out of memory. */
+static int match_cell(struct program *g, const uint8_t *p, int64_t n)
+{
+    if ((uint64_t)n < g->shortest || (uint64_t)n > g->longest)
+        return 0;
+    if (n < 64)
+        return match_short(g, p, n);
+    if (n > g->capacity) {
+        int64_t want = n > 2 * g->capacity ? n : 2 * g->capacity;
+        uint8_t *reach = realloc(g->reach, (size_t)want + 2);
+        if (reach == NULL)
+            return -1;
+        g->reach = reach;
+        int32_t *next = realloc(g->next, ((size_t)want + 2) * sizeof *next);
+        if (next == NULL)
+            return -1;
+        g->next = next;
+        int64_t *run = realloc(g->run, ((size_t)want + 2) * sizeof *run);
+        if (run == NULL)
+            return -1;
+        g->run = run;
+        g->capacity = want;
+    }
+    uint8_t *reach = g->reach;
+    int32_t *next = g->next;
+    int64_t *run = g->run;
+    memset(reach, 0, (size_t)n + 1);
+    reach[0] = 1;
+    for (int k = 0; k < g->count; k++) {
+        const struct item *it = &g->items[k];
+        /* run[q]: how many bytes from q on are in the set */
+        run[n] = 0;
+        for (int64_t q = n - 1; q >= 0; q--)
+            run[q] = in_set(it->set, p[q]) ? run[q + 1] + 1 : 0;
+        /* next[q] for every q reached from some p with p + min <= q <= p + min(max, run[p]),
+           marked as +1/-1 at the ends of each range and summed left to right */
+        memset(next, 0, ((size_t)n + 2) * sizeof *next);
+        int any = 0;
+        for (int64_t q = 0; q <= n; q++) {
+            if (!reach[q] || run[q] < (int64_t)it->min)
+                continue;
+            int64_t hi = it->max == UNBOUNDED || (int64_t)it->max > run[q] ? run[q] : it->max;
+            next[q + it->min] += 1;
+            next[q + hi + 1] -= 1;
+            any = 1;
+        }
+        if (!any)
+            return 0;
+        int64_t open = 0;
+        for (int64_t q = 0; q <= n; q++) {
+            open += next[q];
+            reach[q] = open > 0;
+        }
+    }
+    return reach[n];
+}
+
+/* ---- the functions ------------------------------------------------------------------------ */
+
+enum kind { DATETIMES, DATES, MATCHES };
+
+/* Run one kind over every cell of a stream capsule; returns the result capsule. */
+static PyObject *run(PyObject *capsule, enum kind kind, struct program *program)
+{
+    struct input in;
+    if (input_take(capsule, &in) != 0)
+        return NULL;
+    int64_t n = in.length;
+    size_t width = kind == DATETIMES ? 8 : kind == DATES ? 4 : 0;
+    struct result *r = calloc(1, sizeof *r);
+    if (r != NULL) {
+        r->format = kind == DATETIMES ? "tsu:" : kind == DATES ? "tdD" : "b";
+        r->length = n;
+        r->values = width ? malloc((size_t)(n > 0 ? n : 1) * width) : calloc((size_t)(n / 8 + 1), 1);
+        r->validity = calloc((size_t)(n / 8 + 1), 1);
+    }
+    if (r == NULL || r->values == NULL || r->validity == NULL) {
+        result_free(r);
+        input_release(&in);
+        return PyErr_NoMemory();
+    }
+    int64_t nulls = 0, at = 0;
+    int failed = 0; /* 1: a view outside its buffers, 2: out of memory */
+    struct day_memo memo = {-1, 0};
+    Py_BEGIN_ALLOW_THREADS
+    for (int64_t k = 0; k < in.count && !failed; k++) {
+        const struct ArrowArray *a = &in.arrays[k];
+        for (int64_t j = 0; j < a->length; j++, at++) {
+            const uint8_t *data = NULL;
+            int64_t size = 0;
+            int found = cell(a, in.layout, j, &data, &size);
+            if (found < 0) {
+                failed = 1;
+                break;
+            }
+            int ok = 0;
+            if (kind == MATCHES) {
+                if (!found) {
+                    nulls++;
+                    continue;
+                }
+                int matched = match_cell(program, data, size);
+                if (matched < 0) {
+                    failed = 2;
+                    break;
+                }
+                r->validity[at >> 3] |= (uint8_t)(1u << (at & 7));
+                if (matched)
+                    ((uint8_t *)r->values)[at >> 3] |= (uint8_t)(1u << (at & 7));
+                continue;
+            }
+            if (kind == DATETIMES) {
+                int64_t value = 0;
+                ok = found && size > 0 && parse_datetime(data, size, &memo, &value);
+                ((int64_t *)r->values)[at] = value;
+            } else {
+                int32_t value = 0;
+                ok = found && size > 0 && parse_date(data, size, &memo, &value);
+                ((int32_t *)r->values)[at] = value;
+            }
+            if (ok)
+                r->validity[at >> 3] |= (uint8_t)(1u << (at & 7));
+            else
+                nulls++;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    input_release(&in);
+    if (failed) {
+        result_free(r);
+        if (failed == 2)
+            return PyErr_NoMemory();
+        PyErr_SetString(PyExc_ValueError, "a string view points outside its buffers");
+        return NULL;
+    }
+    r->null_count = nulls;
+
+    struct ArrowArrayStream *stream = calloc(1, sizeof *stream);
+    if (stream == NULL) {
+        result_free(r);
+        return PyErr_NoMemory();
+    }
+    stream->get_schema = stream_get_schema;
+    stream->get_next = stream_get_next;
+    stream->get_last_error = stream_last_error;
+    stream->release = stream_release;
+    stream->private_data = r;
+    PyObject *out = PyCapsule_New(stream, "arrow_array_stream", capsule_destructor);
+    if (out == NULL) {
+        stream->release(stream);
+        free(stream);
+    }
+    return out;
+}
+
+PyDoc_STRVAR(datetimes_doc,
+             "datetimes(stream) -> stream\n\n"
+             "RFC 3339 date-times: a String column (an Arrow stream capsule, as from\n"
+             "Series.__arrow_c_stream__()) to naive UTC microseconds (timestamp[us]), null\n"
+             "where a cell is null, empty or not a valid date-time.");
+
+static PyObject *datetimes(PyObject *module, PyObject *capsule)
+{
+    (void)module;
+    return run(capsule, DATETIMES, NULL);
+}
+
+PyDoc_STRVAR(dates_doc,
+             "dates(stream) -> stream\n\n"
+             "RFC 3339 full-dates (YYYY-MM-DD): a String column to date32, null where a cell\n"
+             "is null, empty or not a valid date.");
+
+static PyObject *dates(PyObject *module, PyObject *capsule)
+{
+    (void)module;
+    return run(capsule, DATES, NULL);
+}
+
+PyDoc_STRVAR(matches_doc,
+             "matches(stream, program) -> stream\n\n"
+             "Whether each cell of a String column matches an anchored pattern of character\n"
+             "classes, compiled by compliance.validation.native (a boolean column, null\n"
+             "where the cell is null).");
+
+static PyObject *matches(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *capsule;
+    Py_buffer code;
+    if (!PyArg_ParseTuple(args, "Oy*:matches", &capsule, &code))
+        return NULL;
+    const Py_ssize_t size = sizeof(((struct item *)0)->set) + 8;
+    if (code.len == 0 || code.len % size != 0 || code.len / size > MAX_ITEMS) {
+        PyBuffer_Release(&code);
+        PyErr_SetString(PyExc_ValueError, "not a compiled pattern");
+        return NULL;
+    }
+    struct program *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        PyBuffer_Release(&code);
+        return PyErr_NoMemory();
+    }
+    const uint8_t *b = code.buf;
+    g->count = (int)(code.len / size);
+    for (int k = 0; k < g->count; k++, b += size) {
+        struct item *it = &g->items[k];
+        memcpy(it->set, b, 32);
+        for (int c = 0; c < 256; c++)
+            it->member[c] = in_set(it->set, (uint8_t)c);
+        it->min = (uint32_t)b[32] | (uint32_t)b[33] << 8 | (uint32_t)b[34] << 16 | (uint32_t)b[35] << 24;
+        it->max = (uint32_t)b[36] | (uint32_t)b[37] << 8 | (uint32_t)b[38] << 16 | (uint32_t)b[39] << 24;
+        g->shortest += it->min;
+        g->longest = it->max == UNBOUNDED || g->longest == UINT64_MAX ? UINT64_MAX
+                                                                        : g->longest + it->max;
+    }
+    PyBuffer_Release(&code);
+    PyObject *out = run(capsule, MATCHES, g);
+    free(g->reach);
+    free(g->next);
+    free(g->run);
+    free(g);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"datetimes", datetimes, METH_O, datetimes_doc},
+    {"dates", dates, METH_O, dates_doc},
+    {"matches", matches, METH_VARARGS, matches_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    .m_base = PyModuleDef_HEAD_INIT,
+    .m_name = "_native",
+    .m_doc = "Optional C helpers for the column validator.",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

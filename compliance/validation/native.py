@@ -1,0 +1,215 @@
+"""The optional C helpers of the column validator (``compliance._native``).
+
+``pip install`` builds ``compliance/_native.c`` where a C compiler is available; without
+it, or with ``COMPLIANCE_PURE_PYTHON=1`` in the environment, every helper here returns
+None and the validator computes the same values with polars expressions. The two paths
+give the same verdicts and typed values (tests/test_native.py holds them to each other).
+
+Columns cross into C and back through the Arrow C stream interface, without a copy.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import string
+import struct
+from types import ModuleType
+from typing import Any
+
+import polars as pl
+
+PURE_PYTHON_ENV = "COMPLIANCE_PURE_PYTHON"
+
+_native: ModuleType | None
+try:
+    from compliance import _native  # type: ignore[attr-defined,no-redef]
+except ImportError:  # built without a C compiler: polars does it all
+    _native = None
+
+
+def built() -> bool:
+    """Whether the C helpers were built into this installation."""
+    return _native is not None
+
+
+def enabled() -> bool:
+    """Whether the validator uses the C helpers now (built, and not switched off)."""
+    return _native is not None and not os.environ.get(PURE_PYTHON_ENV)
+
+
+class _Stream:
+    """Hands an Arrow stream capsule made in C to polars (the PyCapsule interface)."""
+
+    __slots__ = ("_capsule",)
+
+    def __init__(self, capsule: Any) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self._capsule
+
+
+def _call(function: str, series: pl.Series, *args: Any) -> pl.Series | None:
+    if not enabled() or series.dtype != pl.String:
+        return None
+    try:
+        capsule = getattr(_native, function)(series.__arrow_c_stream__(), *args)
+    except NotImplementedError:  # a string layout the helper does not read
+        return None
+    return pl.Series(_Stream(capsule)).alias(series.name)
+
+
+def datetimes(series: pl.Series) -> pl.Series | None:
+    """RFC 3339 date-time text as ``Datetime("us")`` naive UTC, null where a cell is
+    null, empty or not a valid date-time; None where the C helper is not in use.
+
+    The same values and the same nulls as the polars path of the validator (the format's
+    regular expression, the parse, the offset and the leap-second rule) in one pass.
+    """
+    return _call("datetimes", series)
+
+
+def dates(series: pl.Series) -> pl.Series | None:
+    """RFC 3339 full-date text (``YYYY-MM-DD``) as ``Date``, null where a cell is null,
+    empty or not a valid date; None where the C helper is not in use."""
+    return _call("dates", series)
+
+
+def matches(series: pl.Series, pattern: str) -> pl.Series | None:
+    """Whether each cell matches ``pattern`` (null where the cell is null), for patterns
+    :func:`compile_pattern` can compile; None otherwise or where the helper is not in
+    use."""
+    program = compile_pattern(pattern)
+    if program is None:
+        return None
+    return _call("matches", series, program)
+
+
+# -- patterns -----------------------------------------------------------------------------
+
+# What compile_pattern accepts: ^, then atoms, each optionally quantified, then $. An
+# atom is a literal character or a class of literal characters and ranges. Everything in
+# it is ASCII and means the same in ECMA-262 (JSON Schema's dialect) and in polars' Rust
+# engine; anything else (groups, alternation, dots, escapes such as \d, negated or
+# nested classes, lazy quantifiers) returns None and polars matches the pattern.
+_LITERAL = frozenset(string.ascii_letters + string.digits + "_ ,:;/@#%=!<>'\"~&-")
+_ESCAPED = frozenset(".-+*?()[]{}|^$\\")
+_IN_CLASS = frozenset(string.ascii_letters + string.digits + "_ .,:;/@#+")
+_CLASS_ESCAPED = frozenset(".-]\\^[")
+_RANGES = (string.digits, string.ascii_uppercase, string.ascii_lowercase)
+_MAX_REPEAT = 1000
+_MAX_ITEMS = 64
+_UNBOUNDED = 0xFFFFFFFF
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _class(pattern: str, i: int) -> tuple[set[str], int]:
+    """The class starting after ``[`` at ``i``: its characters, and the index after ``]``."""
+    chars: set[str] = set()
+    start = i
+    while True:
+        if i >= len(pattern):
+            raise _Unsupported
+        c = pattern[i]
+        if c == "]" and i > start:
+            return chars, i + 1
+        if c == "\\":
+            if i + 1 >= len(pattern) or pattern[i + 1] not in _CLASS_ESCAPED:
+                raise _Unsupported
+            chars.add(pattern[i + 1])
+            i += 2
+            continue
+        if c == "-":
+            # Only a first or last "-" is a literal in both dialects without doubt.
+            if i == start or pattern[i + 1 : i + 2] == "]":
+                chars.add("-")
+                i += 1
+                continue
+            raise _Unsupported
+        if c not in _IN_CLASS:
+            raise _Unsupported
+        if pattern[i + 1 : i + 2] == "-" and pattern[i + 2 : i + 3] not in ("]", ""):
+            end = pattern[i + 2]
+            run = next((r for r in _RANGES if c in r and end in r), None)
+            if run is None or run.index(c) > run.index(end):
+                raise _Unsupported
+            chars.update(run[run.index(c) : run.index(end) + 1])
+            i += 3
+            continue
+        chars.add(c)
+        i += 1
+
+
+def _quantifier(pattern: str, i: int) -> tuple[int, int, int]:
+    """``(min, max, next index)`` of the quantifier at ``i`` (``{1, 1}`` if none)."""
+    c = pattern[i : i + 1]
+    if c == "?":
+        low, high, i = 0, 1, i + 1
+    elif c == "*":
+        low, high, i = 0, _UNBOUNDED, i + 1
+    elif c == "+":
+        low, high, i = 1, _UNBOUNDED, i + 1
+    elif c == "{":
+        end = pattern.find("}", i)
+        if end < 0:
+            raise _Unsupported
+        body = pattern[i + 1 : end]
+        low_text, comma, high_text = body.partition(",")
+        digits = low_text.isdigit() and (not high_text or high_text.isdigit())
+        if not digits or not body.isascii() or (high_text and not comma):
+            raise _Unsupported
+        low = int(low_text)
+        high = int(high_text) if high_text else (_UNBOUNDED if comma else low)
+        if low > _MAX_REPEAT or (high != _UNBOUNDED and (high > _MAX_REPEAT or high < low)):
+            raise _Unsupported
+        i = end + 1
+    else:
+        return 1, 1, i
+    if pattern[i : i + 1] in ("?", "+", "*", "{"):  # lazy, possessive or doubled
+        raise _Unsupported
+    return low, high, i
+
+
+@functools.lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> bytes | None:
+    """The C helper's program for an anchored pattern of character classes, or None.
+
+    ``^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$`` becomes two items: a set of bytes, and how
+    often in a row it must match (1..1, then 0..39).
+    """
+    if len(pattern) < 2 or pattern[0] != "^" or not pattern.endswith("$"):
+        return None
+    body = pattern[1:-1]
+    if body.endswith("\\") and (len(body) - len(body.rstrip("\\"))) % 2:
+        return None  # the final $ is escaped
+    items: list[bytes] = []
+    i = 0
+    try:
+        while i < len(body):
+            c = body[i]
+            if c == "[":
+                if body[i + 1 : i + 2] == "^":
+                    raise _Unsupported
+                chars, i = _class(body, i + 1)
+            elif c == "\\":
+                if body[i + 1 : i + 2] not in _ESCAPED or i + 1 >= len(body):
+                    raise _Unsupported
+                chars, i = {body[i + 1]}, i + 2
+            elif c in _LITERAL:
+                chars, i = {c}, i + 1
+            else:
+                raise _Unsupported
+            low, high, i = _quantifier(body, i)
+            bits = bytearray(32)
+            for ch in chars:
+                bits[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
+            items.append(bytes(bits) + struct.pack("<II", low, high))
+            if len(items) > _MAX_ITEMS:
+                raise _Unsupported
+    except _Unsupported:
+        return None
+    return b"".join(items) if items else None

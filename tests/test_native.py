@@ -1,0 +1,321 @@
+"""The optional C helper (compliance._native) against the polars path it replaces.
+
+The column validator parses date-time text in C where the helper is built and with polars
+expressions where it is not (or where COMPLIANCE_PURE_PYTHON is set). Every test here runs
+the same input both ways and wants the same verdicts, row numbers and typed values.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compliance.validation import ColumnValidator, native
+from compliance.validation.native import PURE_PYTHON_ENV
+from tests.test_columns import SHAPED_SCHEMA, rfc3339_like, shaped_frames
+
+needs_helper = pytest.mark.skipif(not native.built(), reason="compliance._native is not built")
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "t": {"type": "string", "format": "date-time"},
+        "o": {"type": ["string", "null"], "format": "date-time"},
+        "m": {"type": ["string", "integer"], "format": "date-time"},
+    },
+}
+
+
+def both(schema: dict[str, Any], frame: pl.DataFrame, **kwargs: Any) -> tuple[Any, Any]:
+    """The validation result with the C helper and without it."""
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.delenv(PURE_PYTHON_ENV, raising=False)
+        assert native.enabled()
+        fast = ColumnValidator(schema).validate(frame, path="t.csv", **kwargs)
+        mp.setenv(PURE_PYTHON_ENV, "1")
+        assert not native.enabled()
+        slow = ColumnValidator(schema).validate(frame, path="t.csv", **kwargs)
+    finally:
+        mp.undo()
+    return fast, slow
+
+
+def assert_same(fast: Any, slow: Any) -> None:
+    assert fast.issues == slow.issues
+    assert fast.rows == slow.rows
+    a, b = fast.frame.collect(), slow.frame.collect()
+    assert a.schema == b.schema
+    assert a.equals(b, null_equal=True)
+
+
+def test_the_helper_is_built() -> None:
+    """CI and every machine with a C compiler build it; a machine without one can run the
+    suite with COMPLIANCE_PURE_PYTHON=1, which also says so on purpose."""
+    if os.environ.get(PURE_PYTHON_ENV):
+        pytest.skip(f"{PURE_PYTHON_ENV} is set: the polars path is under test")
+    assert native.built(), "compliance._native was not built (is a C compiler installed?)"
+
+
+# Text near the date-time layout: every position of a valid value replaced, cut or
+# extended, so that each check of the C parser meets a value that fails only it.
+VALID = [
+    "2025-03-01T08:30:00+08:00",
+    "2016-12-31T23:59:60Z",
+    "1990-12-31T15:59:60.25-08:00",
+    "2024-02-29t00:00:00.123456789z",
+    "0000-01-01T00:00:00+23:59",
+    "9999-12-31T23:59:59.9-23:59",
+]
+NOISE = "0123456789-:.+TtZz \x00é٣"
+
+
+@st.composite
+def near_datetimes(draw: st.DrawFn) -> str:
+    text = draw(st.one_of(st.sampled_from(VALID), rfc3339_like()))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text)))
+        how = draw(st.sampled_from(["replace", "insert", "delete", "cut"]))
+        char = draw(st.sampled_from(NOISE))
+        if how == "replace":
+            text = text[:at] + char + text[at + 1 :]
+        elif how == "insert":
+            text = text[:at] + char + text[at:]
+        elif how == "delete":
+            text = text[:at] + text[at + 1 :]
+        else:
+            text = text[:at]
+    return text
+
+
+@needs_helper
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(near_datetimes(), st.sampled_from(["", None]), st.text(max_size=30)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_datetime_columns_get_the_same_verdicts_and_values(cells: list[str | None]) -> None:
+    frame = pl.DataFrame({name: pl.Series(cells, dtype=pl.String) for name in ("t", "o", "m")})
+    assert_same(*both(SCHEMA, frame, source_is_text=True))
+
+
+@needs_helper
+@settings(max_examples=100, deadline=None)
+@given(shaped_frames(), st.booleans())
+def test_shaped_tables_get_the_same_verdicts_and_values(frame: pl.DataFrame, closed: bool) -> None:
+    schema = {**SHAPED_SCHEMA, "additionalProperties": not closed}
+    assert_same(*both(schema, frame, source_is_text=True))
+
+
+@needs_helper
+def test_known_values() -> None:
+    cells = [
+        *VALID,
+        "2025-02-29T00:00:00Z",
+        "2025-01-01T24:00:00Z",
+        "2025-01-01T08:30:00+24:00",
+        "2016-12-31T23:59:60+00:01",
+        "2025-01-01 08:30:00Z",
+        "",
+        None,
+        "x" * 40,
+    ]
+    frame = pl.DataFrame({"t": pl.Series(cells, dtype=pl.String)})
+    fast, slow = both(
+        {"type": "object", "properties": {"t": SCHEMA["properties"]["t"]}},
+        frame,
+        source_is_text=True,
+    )
+    assert_same(fast, slow)
+    (issue,) = fast.issues
+    assert (issue.keyword, issue.rows, issue.count) == (
+        "format",
+        (7, 8, 9, 10, 11),
+        6,
+    )  # the first five rows, and the count
+    assert fast.frame.collect()["t"].null_count() == 8
+
+
+@needs_helper
+def test_many_chunks_and_a_slice() -> None:
+    """polars hands over a column in chunks, each with its own offset."""
+    part = pl.Series([*VALID, "", None, "bad"] * 50, dtype=pl.String)
+    chunked = pl.concat([part, part.slice(3, 100), part], rechunk=False)
+    assert chunked.n_chunks() == 3
+    frame = pl.DataFrame({"t": chunked})
+    assert_same(
+        *both(SCHEMA | {"properties": {"t": SCHEMA["properties"]["t"]}}, frame, source_is_text=True)
+    )
+
+
+@needs_helper
+def test_the_helper_refuses_what_it_cannot_read() -> None:
+    from compliance import _native  # type: ignore[attr-defined]
+
+    with pytest.raises(NotImplementedError):
+        _native.datetimes(pl.Series([1, 2, 3]).__arrow_c_stream__())
+    capsule = pl.Series(["2025-01-01T00:00:00Z"]).__arrow_c_stream__()
+    _native.datetimes(capsule)
+    with pytest.raises(ValueError, match="already consumed"):
+        _native.datetimes(capsule)
+    with pytest.raises(ValueError):
+        _native.datetimes(object())
+    assert native.datetimes(pl.Series([1, 2])) is None  # not text: the polars path
+
+
+# -- format: date ---------------------------------------------------------------------------
+
+DATES = [
+    "2024-02-29",
+    "2025-02-29",
+    "0000-01-01",
+    "9999-12-31",
+    "2025-13-01",
+    "2025-00-10",
+    "2025-1-01",
+    "2025-01-01 ",
+    "2025-01-01T00:00:00Z",
+    "２０２５-01-01",
+    "",
+]
+
+
+@needs_helper
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(DATES),
+            st.builds(
+                "{:04d}-{:02d}-{:02d}".format,
+                st.integers(0, 9999),
+                st.integers(0, 13),
+                st.integers(0, 32),
+            ),
+            st.none(),
+            st.text(max_size=12),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_date_columns_get_the_same_verdicts_and_values(cells: list[str | None]) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "d": {"type": "string", "format": "date"},
+            "n": {"type": ["string", "null"], "format": "date"},
+        },
+    }
+    frame = pl.DataFrame({name: pl.Series(cells, dtype=pl.String) for name in ("d", "n")})
+    assert_same(*both(schema, frame, source_is_text=True))
+
+
+# -- pattern ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
+        "^[a-z][a-z0-9_]{1,39}$",
+        "^[A-Z]{3}$",
+        "^[A-Z]{2,5}[0-9]{1,4}$",
+        "^P\\.[0-9]+-x?$",
+        "^[-a]*b{2,}$",
+    ],
+)
+def test_class_patterns_compile(pattern: str) -> None:
+    assert native.compile_pattern(pattern) is not None
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "[A-Z]+",  # not anchored: a search, not a whole-cell match
+        "^[A-Z]+",
+        "[A-Z]+$",
+        "^[A-Z]{2,5}[0-9]{1,4}( *; *[A-Z]{2,5}[0-9]{1,4})*$",  # a group
+        "^a|b$",  # alternation
+        "^.+$",  # any character
+        "^\\d+$",  # \d is Unicode in polars' engine, ASCII in ECMA-262
+        "^[^a]+$",  # negated: would have to count characters, not bytes
+        "^[a-z--b]+$",  # class difference in polars' engine
+        "^[[a]]+$",  # a nested class in polars' engine
+        "^[z-a]$",  # an empty range
+        "^a{3,1}$",
+        "^a{,3}$",
+        "^a+?$",  # lazy
+        "^a\\$",  # the final $ is escaped
+        "^é$",
+        "^$",
+    ],
+)
+def test_other_patterns_are_left_to_polars(pattern: str) -> None:
+    assert native.compile_pattern(pattern) is None
+
+
+ATOMS = ["[A-Za-z0-9]", "[a-z0-9_]", "[A-Z]", "[0-9]", "[_.-]", "[-a]", "a", "P", "-", "\\.", " "]
+QUANTIFIERS = ["", "?", "*", "+", "{2}", "{0,3}", "{1,}", "{0,39}", "{2,5}"]
+
+
+@needs_helper
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(ATOMS), st.sampled_from(QUANTIFIERS)), min_size=1, max_size=5
+    ),
+    st.lists(
+        st.one_of(
+            st.text("aP0_.-Z9 é\n", max_size=12),
+            st.text("aP0_.-", min_size=60, max_size=90),  # past the 63-byte fast path
+            st.none(),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_class_patterns_match_as_polars_does(
+    items: list[tuple[str, str]], cells: list[str | None]
+) -> None:
+    pattern = "^" + "".join(atom + quantifier for atom, quantifier in items) + "$"
+    series = pl.Series(cells, dtype=pl.String)
+    fast = native.matches(series, pattern)
+    assert fast is not None, pattern
+    expected = series.str.contains(pattern)
+    assert fast.to_list() == expected.to_list(), pattern
+
+
+@needs_helper
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.text("Ab0_.-é ", max_size=45), st.none()), min_size=1, max_size=30))
+def test_pattern_columns_get_the_same_verdicts(cells: list[str | None]) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"},
+            "o": {"type": ["string", "null"], "pattern": "^[A-Z]{2,5}[0-9]{1,4}$"},
+        },
+    }
+    frame = pl.DataFrame({name: pl.Series(cells, dtype=pl.String) for name in ("id", "o")})
+    assert_same(*both(schema, frame, source_is_text=True))
+
+
+@needs_helper
+def test_a_hostile_cell_costs_one_pass() -> None:
+    """No backtracking: a long cell that almost matches a pattern of stars is linear."""
+    import time
+
+    series = pl.Series(["a" * 200_000 + "c"], dtype=pl.String)
+    start = time.perf_counter()
+    found = native.matches(series, "^a*a*a*a*a*a*a*a*b$")
+    assert found is not None and found.to_list() == [False]
+    assert time.perf_counter() - start < 5
