@@ -1,14 +1,16 @@
 /*
  * compliance._native: optional C helpers for the column validator.
  *
- * Three functions, each one pass over a polars String column, each giving exactly the
+ * Each function is one pass over a polars String column, each giving exactly the
  * verdicts and values of the polars path it replaces in compliance/validation/columns.py
  * (tests/test_native.py holds the two to each other):
  *   datetimes()  RFC 3339 date-time text to naive UTC microseconds (_DATETIME_RE, the
  *                parse, the offset and the leap-second rule);
  *   dates()      full-dates (_DATE_RE and the parse) to days since 1970;
  *   matches()    anchored patterns made only of character classes and counts, such as
- *                ^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$, compiled by native.py.
+ *                ^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$, compiled by native.py;
+ *   decimals()   the pre-scan of a column read as numbers (_DECIMAL_RE on every cell, any
+ *                '.', the widest cell) as three facts.
  *
  * Data moves through the Arrow C data and stream interfaces
  * (https://arrow.apache.org/docs/format/CDataInterface.html), so nothing is copied on the
@@ -762,10 +764,75 @@ static PyObject *matches(PyObject *module, PyObject *args)
     return out;
 }
 
+PyDoc_STRVAR(decimals_doc,
+             "decimals(stream) -> (plain, dot, widest)\n\n"
+             "Facts about a String column read as numbers, in one pass: whether every\n"
+             "non-null cell is empty or a plain decimal (-?[0-9]+(\\.[0-9]+)?), whether any\n"
+             "cell holds a '.', and the length in bytes of the longest cell (0 if none).");
+
+static PyObject *decimals(PyObject *module, PyObject *capsule)
+{
+    (void)module;
+    struct input in;
+    if (input_take(capsule, &in) != 0)
+        return NULL;
+    int plain = 1, dot = 0, broken = 0;
+    int64_t widest = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (int64_t k = 0; k < in.count && !broken; k++) {
+        const struct ArrowArray *a = &in.arrays[k];
+        for (int64_t j = 0; j < a->length; j++) {
+            const uint8_t *p = NULL;
+            int64_t n = 0;
+            int found = cell(a, in.layout, j, &p, &n);
+            if (found < 0) {
+                broken = 1;
+                break;
+            }
+            if (!found)
+                continue;
+            if (n > widest)
+                widest = n;
+            if (!dot && memchr(p, '.', (size_t)n) != NULL)
+                dot = 1;
+            if (!plain || n == 0)
+                continue;
+            /* -?[0-9]+(\.[0-9]+)? */
+            int64_t i = p[0] == '-' ? 1 : 0, start = i;
+            while (i < n && is_digit(p[i]))
+                i++;
+            if (i == start) {
+                plain = 0;
+                continue;
+            }
+            if (i < n && p[i] == '.') {
+                int64_t fraction = ++i;
+                while (i < n && is_digit(p[i]))
+                    i++;
+                if (i == fraction) {
+                    plain = 0;
+                    continue;
+                }
+            }
+            if (i != n)
+                plain = 0;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    input_release(&in);
+    if (broken) {
+        PyErr_SetString(PyExc_ValueError, "a string view points outside its buffers");
+        return NULL;
+    }
+    return Py_BuildValue("(OOL)", plain ? Py_True : Py_False, dot ? Py_True : Py_False,
+                         (long long)widest);
+}
+
 static PyMethodDef methods[] = {
     {"datetimes", datetimes, METH_O, datetimes_doc},
     {"dates", dates, METH_O, dates_doc},
     {"matches", matches, METH_VARARGS, matches_doc},
+    {"decimals", decimals, METH_O, decimals_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -319,3 +319,35 @@ def test_a_hostile_cell_costs_one_pass() -> None:
     found = native.matches(series, "^a*a*a*a*a*a*a*a*b$")
     assert found is not None and found.to_list() == [False]
     assert time.perf_counter() - start < 5
+
+
+# -- the number pre-scan ----------------------------------------------------------------------
+
+
+@needs_helper
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text("-0123456789.", max_size=8),
+            st.sampled_from(["", "1e3", "+2", " 3", "٣", "1.", ".5", "-", "12345678901234567890"]),
+            st.none(),
+        ),
+        max_size=30,
+    )
+)
+def test_number_facts_are_those_of_the_polars_probes(cells: list[str | None]) -> None:
+    from compliance.validation.columns import _DECIMAL_RE
+
+    series = pl.Series(cells, dtype=pl.String)
+    txt = pl.col("n")
+    expected = (
+        pl.DataFrame({"n": series})
+        .select(
+            (txt.str.contains(_DECIMAL_RE) | (txt == "")).all().alias("plain"),
+            txt.str.contains(".", literal=True).any().alias("dot"),
+            txt.str.len_bytes().max().fill_null(0).alias("widest"),
+        )
+        .row(0)
+    )
+    assert native.decimals(series) == expected

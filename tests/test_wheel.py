@@ -40,7 +40,9 @@ def test_wheel_in_fresh_venv(tmp_path) -> None:
         path = ROOT / name
         if path.is_dir():
             shutil.copytree(
-                path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd")
+                path,
+                src / name,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd"),
             )
         elif path.is_file():
             shutil.copy2(path, src / name)

@@ -305,7 +305,14 @@ def _text_shapes(
         txt = pl.col(column)
         strict = txt.str.contains(_STRICT_LOCAL_RE + re.escape(tail) + "$")
         probes.append((strict | (txt == "")).all().alias(f"l{i}"))
+    known: dict[str, tuple[bool, bool, int]] = {}  # from the C helper, if in use
+    for column in numbers:
+        facts_of = native.decimals(frame.get_column(column))
+        if facts_of is not None:
+            known[column] = facts_of
     for i, column in enumerate(numbers):
+        if column in known:
+            continue
         txt = pl.col(column)
         probes += [
             (txt.str.contains(_DECIMAL_RE) | (txt == "")).all().alias(f"d{i}"),
@@ -328,8 +335,9 @@ def _text_shapes(
     for column, offset in _loose_datetime_offsets(frame, loose).items():
         found.setdefault(column, {})["offset"] = offset
     for i, column in enumerate(numbers):
-        if facts[f"d{i}"]:
-            integers = not facts[f"p{i}"] and (facts[f"w{i}"] or 0) <= _MAX_PLAIN_INTEGER
+        plain, dot, widest = known.get(column) or (facts[f"d{i}"], facts[f"p{i}"], facts[f"w{i}"])
+        if plain:
+            integers = not dot and (widest or 0) <= _MAX_PLAIN_INTEGER
             found.setdefault(column, {}).update(decimals=True, integers=integers)
     return {column: _Shape(**fields) for column, fields in found.items()}
 
@@ -1188,13 +1196,13 @@ class ColumnValidator:
                     wanted.append(("match", pattern))
                 for helper, what in wanted:
                     if (plan.column, what) not in done:
-                        cells = df.get_column(plan.column)
+                        text = df.get_column(plan.column)
                         done[plan.column, what] = (
-                            native.datetimes(cells)
+                            native.datetimes(text)
                             if what == "date-time"
-                            else native.dates(cells)
+                            else native.dates(text)
                             if what == "date"
-                            else native.matches(cells, what)
+                            else native.matches(text, what)
                         )
                     found = done[plan.column, what]
                     if found is not None:

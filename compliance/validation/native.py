@@ -86,6 +86,21 @@ def matches(series: pl.Series, pattern: str) -> pl.Series | None:
     return _call("matches", series, program)
 
 
+def decimals(series: pl.Series) -> tuple[bool, bool, int] | None:
+    """Facts about a text column read as numbers, in one pass: whether every non-null
+    cell is empty or a plain decimal (``-?[0-9]+(\\.[0-9]+)?``), whether any cell holds
+    a ``.``, and the byte length of the longest cell; None where the helper is not in
+    use."""
+    if not enabled() or series.dtype != pl.String:
+        return None
+    assert _native is not None
+    try:
+        plain, dot, widest = _native.decimals(series.__arrow_c_stream__())
+    except NotImplementedError:
+        return None
+    return bool(plain), bool(dot), int(widest)
+
+
 # -- patterns -----------------------------------------------------------------------------
 
 # What compile_pattern accepts: ^, then atoms, each optionally quantified, then $. An
