@@ -828,11 +828,155 @@ static PyObject *decimals(PyObject *module, PyObject *capsule)
                          (long long)widest);
 }
 
+/* ---- CSV field counts ----------------------------------------------------------------------- */
+
+struct line_state {
+    int64_t commas, quotes, outside, pending;
+    int in_quote, content;
+};
+
+struct field_counts {
+    int64_t width, count, report;
+    int wide, odd;
+    int64_t *found;
+};
+
+/* Judge one finished line (see csv_fields). */
+static void judge_line(const struct line_state *st, int64_t line, struct field_counts *fc)
+{
+    if (!st->quotes && st->commas == fc->width - 1)
+        return;
+    int wrong = 1;
+    if (st->quotes) {
+        int64_t fields = st->outside + 1;
+        if (fc->wide)
+            wrong = fields + (st->in_quote ? st->pending : 0) != fc->width;
+        else
+            wrong = st->in_quote || fields != fc->width;
+    }
+    if (st->quotes % 2)
+        fc->odd = 1;
+    if (wrong && st->content) {
+        if (fc->count < fc->report)
+            fc->found[fc->count] = line;
+        fc->count++;
+    }
+}
+
+PyDoc_STRVAR(csv_fields_doc,
+             "csv_fields(path, width, limit, wide, report) -> (lines, count, odd)\n\n"
+             "The physical lines after the first whose number of fields differs from width,\n"
+             "as compliance.evidence.tables._csv_field_check computes it with polars: a line\n"
+             "with no quote has one field more than it has commas; a line with quotes is cut\n"
+             "into fields at commas outside \"...\" segments (with wide, an unclosed quote\n"
+             "hides nothing; without, it makes the line wrong); a line holding nothing but\n"
+             "carriage returns is never wrong. At most limit + 1 lines are looked at (limit\n"
+             "< 0: all). Returns the first `report` wrong line numbers, how many are wrong,\n"
+             "and whether a looked-at line with quotes or a wrong count has an odd number of\n"
+             "quotes (a quoted line break, which only a CSV reader can count exactly).");
+
+static PyObject *csv_fields(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *path_bytes = NULL;
+    long long width, limit;
+    int wide, report;
+    if (!PyArg_ParseTuple(args, "O&LLpi:csv_fields", PyUnicode_FSConverter, &path_bytes, &width,
+                          &limit, &wide, &report))
+        return NULL;
+    if (report < 0 || report > 1000) {
+        Py_DECREF(path_bytes);
+        PyErr_SetString(PyExc_ValueError, "report must be between 0 and 1000");
+        return NULL;
+    }
+    int64_t found[1000];
+    struct field_counts fc = {width, 0, report, wide, 0, found};
+    int64_t line = 1, looked = 0;
+    int failed = 0;
+    uint8_t *buffer = malloc(1 << 20);
+    if (buffer == NULL) {
+        Py_DECREF(path_bytes);
+        return PyErr_NoMemory();
+    }
+    Py_BEGIN_ALLOW_THREADS
+    FILE *file = fopen(PyBytes_AS_STRING(path_bytes), "rb");
+    if (file == NULL) {
+        failed = 1;
+    } else {
+        struct line_state st;
+        memset(&st, 0, sizeof st);
+        int started = 0, done = 0;
+        size_t got;
+        while (!done && (got = fread(buffer, 1, 1 << 20, file)) > 0) {
+            for (size_t i = 0; i < got; i++) {
+                uint8_t c = buffer[i];
+                if (c != '\n') {
+                    started = 1;
+                    if (line == 1)
+                        continue; /* the header */
+                    if (c == '"') {
+                        st.quotes++;
+                        st.in_quote = !st.in_quote;
+                        st.pending = 0;
+                    } else if (c == ',') {
+                        st.commas++;
+                        if (st.in_quote)
+                            st.pending++;
+                        else
+                            st.outside++;
+                    }
+                    if (c != '\r')
+                        st.content = 1;
+                    continue;
+                }
+                if (line > 1) {
+                    if (limit >= 0 && looked > limit) {
+                        done = 1;
+                        break;
+                    }
+                    looked++;
+                    judge_line(&st, line, &fc);
+                }
+                memset(&st, 0, sizeof st);
+                started = 0;
+                line++;
+            }
+        }
+        if (ferror(file))
+            failed = 1;
+        else if (!done && started && line > 1 && !(limit >= 0 && looked > limit))
+            judge_line(&st, line, &fc); /* a last line without a line break */
+        fclose(file);
+    }
+    Py_END_ALLOW_THREADS
+    free(buffer);
+    if (failed) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_bytes);
+        Py_DECREF(path_bytes);
+        return NULL;
+    }
+    Py_DECREF(path_bytes);
+    int64_t count = fc.count, shown = count < report ? count : report;
+    PyObject *lines = PyList_New((Py_ssize_t)shown);
+    if (lines == NULL)
+        return NULL;
+    for (int64_t k = 0; k < shown; k++) {
+        PyObject *n = PyLong_FromLongLong((long long)found[k]);
+        if (n == NULL) {
+            Py_DECREF(lines);
+            return NULL;
+        }
+        PyList_SET_ITEM(lines, (Py_ssize_t)k, n);
+    }
+    return Py_BuildValue("(NLO)", lines, (long long)count, fc.odd ? Py_True : Py_False);
+}
+
 static PyMethodDef methods[] = {
     {"datetimes", datetimes, METH_O, datetimes_doc},
     {"dates", dates, METH_O, dates_doc},
     {"matches", matches, METH_VARARGS, matches_doc},
     {"decimals", decimals, METH_O, decimals_doc},
+    {"csv_fields", csv_fields, METH_VARARGS, csv_fields_doc},
     {NULL, NULL, 0, NULL},
 };
 

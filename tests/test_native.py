@@ -351,3 +351,59 @@ def test_number_facts_are_those_of_the_polars_probes(cells: list[str | None]) ->
         .row(0)
     )
     assert native.decimals(series) == expected
+
+
+# -- CSV field counts -------------------------------------------------------------------------
+
+
+@needs_helper
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text('ab,"\r é', max_size=10), max_size=12),
+    st.booleans(),
+    st.integers(1, 4),
+    st.one_of(st.none(), st.integers(0, 5)),
+    st.booleans(),
+)
+def test_field_counts_are_those_of_the_polars_check(
+    tmp_path_factory: Any,
+    lines: list[str],
+    final_break: bool,
+    width: int,
+    limit: int | None,
+    wide: bool,
+) -> None:
+    from compliance.evidence import tables
+
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    text = "\n".join(["h", *lines]) + ("\n" if final_break else "")
+    path.write_bytes(text.encode("utf-8"))
+    mp = pytest.MonkeyPatch()
+    try:
+        if wide:
+            mp.setattr(tables, "_WIDE", 0)
+        row = tables._csv_field_check(path, width, limit).collect().row(0, named=True)
+    finally:
+        mp.undo()
+    expected = (list(row["lines"] or []), int(row["count"] or 0), bool(row["multiline"]))
+    assert native.csv_fields(path, width, limit, wide=wide, report=5) == expected
+
+
+@needs_helper
+def test_short_rows_are_found_by_either_path(tmp_path: Any) -> None:
+    """A padded row is a fatal parse issue naming its line, with and without the helper."""
+    from compliance.evidence.tables import _read_csv
+
+    path = tmp_path / "t.csv"
+    path.write_text('a,b,c\n1,2,3\n4,5\n"x,y",7,8\n\n9,"1\n0",\n', encoding="utf-8")
+    found = []
+    for pure in ("", "1"):
+        mp = pytest.MonkeyPatch()
+        mp.setenv(PURE_PYTHON_ENV, pure) if pure else mp.delenv(PURE_PYTHON_ENV, raising=False)
+        try:
+            found.append(_read_csv("t.csv", path, None).issues)
+        finally:
+            mp.undo()
+    assert found[0] == found[1]
+    (issue,) = found[0]
+    assert (issue.rows, issue.count) == ((3,), 1)

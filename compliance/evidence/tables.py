@@ -29,6 +29,7 @@ from referencing import Registry
 
 from compliance.evidence.hashing import CHUNK_SIZE, file_digest, file_sha256
 from compliance.evidence.model import Issue, Table
+from compliance.validation import native
 from compliance.validation.columns import FILE_COLUMN, ROW_COLUMN, ColumnValidator
 
 __all__ = ["TABLE_FORMATS", "file_sha256", "read_table"]
@@ -248,6 +249,7 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
     failure: BaseException | None = None
     frame: pl.DataFrame | None = None
     stats: pl.DataFrame | None = None
+    multiline = False
     try:
         frame = data.collect()
     except Exception as exc:  # any polars error: reported, never raised
@@ -262,12 +264,21 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
     if frame is not None:
         frame = frame.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
     if padded:
-        with contextlib.suppress(Exception):
-            stats = _csv_field_check(path, len(header), limit).collect()
-        if stats is not None:
-            row = stats.row(0, named=True)
-            bad_lines, bad_count = list(row["lines"] or []), int(row["count"] or 0)
-        if stats is None or (bad_count and row["multiline"]):
+        counted = None
+        if frame is not None:  # the C helper, where it is built (native.py)
+            with contextlib.suppress(OSError):
+                counted = native.csv_fields(
+                    path, len(header), limit, wide=len(header) > _WIDE, report=_REPORT_ROWS
+                )
+        if counted is None:
+            with contextlib.suppress(Exception):
+                stats = _csv_field_check(path, len(header), limit).collect()
+            if stats is not None:
+                row = stats.row(0, named=True)
+                counted = (list(row["lines"] or []), int(row["count"] or 0), row["multiline"])
+        if counted is not None:
+            bad_lines, bad_count, multiline = counted
+        if counted is None or (bad_count and multiline):
             with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError):
                 bad_lines, bad_count = _csv_field_check_python(path, len(header), limit)
     if bad_count:

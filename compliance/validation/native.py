@@ -101,6 +101,22 @@ def decimals(series: pl.Series) -> tuple[bool, bool, int] | None:
     return bool(plain), bool(dot), int(widest)
 
 
+def csv_fields(
+    path: os.PathLike[str] | str, width: int, limit: int | None, *, wide: bool, report: int
+) -> tuple[list[int], int, bool] | None:
+    """The CSV field-count check of ``compliance.evidence.tables`` in one pass over the
+    file: the first ``report`` line numbers whose field count differs from ``width``, how
+    many differ, and whether a line it looked at closely has an odd number of quotes;
+    None where the helper is not in use."""
+    if not enabled():
+        return None
+    assert _native is not None
+    lines, count, odd = _native.csv_fields(
+        os.fspath(path), width, -1 if limit is None else limit, wide, report
+    )
+    return list(lines), int(count), bool(odd)
+
+
 # -- patterns -----------------------------------------------------------------------------
 
 # What compile_pattern accepts: ^, then atoms, each optionally quantified, then $. An
