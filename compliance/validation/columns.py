@@ -1288,6 +1288,23 @@ class ColumnValidator:
                 present = present & (pl.col(column) != "")
             mask_exprs.append(present.alias(name))
 
+        # Helper columns nothing reads are not computed: a plain-decimal "number" column,
+        # say, needs no integer reading of its cells. Keywords left to jsonschema and
+        # row-level keywords read every helper of their columns.
+        if not self._root_fallback:
+            needed = {n for e in (*mask_exprs, *parsed_exprs) for n in e.meta.root_names()}
+            first: dict[str, _Plan] = {}
+            for plan in plans:
+                first.setdefault(plan.column, plan)
+                if plan.fallback:
+                    needed |= {plan.h(n) for n in ("code", "num", "int", "bool", "txt")}
+            for plan in first.values():
+                typed = self._typed(
+                    plan, schema[plan.column], source_is_text, helpers, shapes.get(plan.column)
+                )
+                needed |= set(typed.meta.root_names())
+            helpers_exprs = [e for e in helpers_exprs if e.meta.output_name() in needed]
+
         lazy = df.lazy()
         if exact:
             lazy = lazy.with_columns(list(exact.values()))
