@@ -13,7 +13,6 @@ setup(
             "compliance._native",
             sources=["compliance/_native.c"],
             optional=True,
-            extra_compile_args=["-O2"],
         )
     ]
 )

@@ -863,6 +863,49 @@ static void judge_line(const struct line_state *st, int64_t line, struct field_c
     }
 }
 
+/* How many bytes of [p, end) equal c. */
+static int64_t count_byte(const uint8_t *p, const uint8_t *end, uint8_t c)
+{
+    int64_t n = 0;
+    for (; p < end; p++)
+        n += *p == c;
+    return n;
+}
+
+/* Add a piece of a line (no line break in it) to the line's state. */
+static void scan_piece(struct line_state *st, const uint8_t *p, const uint8_t *end)
+{
+    if (!st->content) {
+        for (const uint8_t *q = p; q < end; q++)
+            if (*q != '\r') {
+                st->content = 1;
+                break;
+            }
+    }
+    if (memchr(p, '"', (size_t)(end - p)) == NULL) {
+        int64_t commas = count_byte(p, end, ',');
+        st->commas += commas;
+        if (st->in_quote)
+            st->pending += commas;
+        else
+            st->outside += commas;
+        return;
+    }
+    for (; p < end; p++) {
+        if (*p == '"') {
+            st->quotes++;
+            st->in_quote = !st->in_quote;
+            st->pending = 0;
+        } else if (*p == ',') {
+            st->commas++;
+            if (st->in_quote)
+                st->pending++;
+            else
+                st->outside++;
+        }
+    }
+}
+
 PyDoc_STRVAR(csv_fields_doc,
              "csv_fields(path, width, limit, wide, report) -> (lines, count, odd)\n\n"
              "The physical lines after the first whose number of fields differs from width,\n"
@@ -908,27 +951,17 @@ static PyObject *csv_fields(PyObject *module, PyObject *args)
         int started = 0, done = 0;
         size_t got;
         while (!done && (got = fread(buffer, 1, 1 << 20, file)) > 0) {
-            for (size_t i = 0; i < got; i++) {
-                uint8_t c = buffer[i];
-                if (c != '\n') {
+            const uint8_t *at = buffer, *stop = buffer + got;
+            while (at < stop) {
+                const uint8_t *nl = memchr(at, '\n', (size_t)(stop - at));
+                const uint8_t *piece_end = nl ? nl : stop;
+                if (piece_end > at) {
                     started = 1;
-                    if (line == 1)
-                        continue; /* the header */
-                    if (c == '"') {
-                        st.quotes++;
-                        st.in_quote = !st.in_quote;
-                        st.pending = 0;
-                    } else if (c == ',') {
-                        st.commas++;
-                        if (st.in_quote)
-                            st.pending++;
-                        else
-                            st.outside++;
-                    }
-                    if (c != '\r')
-                        st.content = 1;
-                    continue;
+                    if (line > 1)
+                        scan_piece(&st, at, piece_end);
                 }
+                if (nl == NULL)
+                    break; /* the line goes on in the next chunk */
                 if (line > 1) {
                     if (limit >= 0 && looked > limit) {
                         done = 1;
@@ -940,6 +973,7 @@ static PyObject *csv_fields(PyObject *module, PyObject *args)
                 memset(&st, 0, sizeof st);
                 started = 0;
                 line++;
+                at = nl + 1;
             }
         }
         if (ferror(file))
