@@ -166,12 +166,33 @@ static int days_in_month(int y, int m)
 struct day_memo {
     int key; /* year * 10000 + month * 100 + day; -1 before the first */
     int64_t days;
+    /* The last valid date-time without a fraction: its length, its first 11 bytes (the
+       date and T), the bytes after the seconds (the offset) and the UTC seconds of its
+       local midnight. A cell that differs from it only in HH:MM:SS takes a short path. */
+    int64_t same_n;
+    uint8_t head[11], tail[6];
+    int64_t midnight;
 };
 
 static int parse_datetime(const uint8_t *p, int64_t n, struct day_memo *memo, int64_t *out)
 {
     if (n < 20)
         return 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == memo->same_n && memcmp(p, memo->head, 11) == 0 &&
+        memcmp(p + 19, memo->tail, (size_t)(n - 19)) == 0) {
+        /* Bytes 11 to 18: H H : M M : S S */
+        uint64_t w = load64(p + 11);
+        uint64_t bad = digits_bad(w, 0xFFFF00FFFF00FFFFull) |
+                       ((w & 0x0000FF0000FF0000ull) ^ 0x00003A00003A0000ull);
+        int hour = two(p + 11), minute = two(p + 14), second = two(p + 17);
+        if (!bad && hour <= 23 && minute <= 59 && second <= 59) {
+            *out = (memo->midnight + hour * 3600 + minute * 60 + second) * 1000000;
+            return 1;
+        }
+        /* anything else (a leap second, a bad time) takes the full path */
+    }
+#endif
     if (!fixed_part_ok(p))
         return 0;
     int year = two(p) * 100 + two(p + 2);
@@ -223,6 +244,12 @@ static int parse_datetime(const uint8_t *p, int64_t n, struct day_memo *memo, in
             return 0;
     }
     *out = seconds * 1000000 + micros;
+    if (i == 19 && n - 19 <= 6) { /* no fraction: the next cell may share all but the time */
+        memo->same_n = n;
+        memcpy(memo->head, p, 11);
+        memcpy(memo->tail, p + 19, (size_t)(n - 19));
+        memo->midnight = memo->days * 86400 - (int64_t)offset * 60;
+    }
     return 1;
 }
 
@@ -623,7 +650,9 @@ static PyObject *run(PyObject *capsule, enum kind kind, struct program *program)
     }
     int64_t nulls = 0, at = 0;
     int failed = 0; /* 1: a view outside its buffers, 2: out of memory */
-    struct day_memo memo = {-1, 0};
+    struct day_memo memo;
+    memset(&memo, 0, sizeof memo);
+    memo.key = -1;
     Py_BEGIN_ALLOW_THREADS
     for (int64_t k = 0; k < in.count && !failed; k++) {
         const struct ArrowArray *a = &in.arrays[k];
