@@ -24,12 +24,21 @@ def file_digest(path: Path, *, observe: Callable[[bytes], None] | None = None) -
     """
     digest = hashlib.sha256()
     size = 0
+    if observe is None:
+        # One buffer for the whole file: a fresh 1 MiB bytes object per chunk is a fresh
+        # mapping of zeroed pages each time (7% of the hashing time on the 5M sample).
+        buffer = bytearray(CHUNK_SIZE)
+        view = memoryview(buffer)
+        with open(path, "rb", buffering=0) as raw:
+            while got := raw.readinto(buffer):
+                digest.update(view[:got])
+                size += got
+        return digest.hexdigest(), size
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
             size += len(chunk)
-            if observe is not None:
-                observe(chunk)
+            observe(chunk)
     return digest.hexdigest(), size
 
 
