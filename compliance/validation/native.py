@@ -34,8 +34,21 @@ def built() -> bool:
 
 
 def enabled() -> bool:
-    """Whether the validator uses the C helpers now (built, and not switched off)."""
-    return _native is not None and not os.environ.get(PURE_PYTHON_ENV)
+    """Whether the validator uses the C helpers now: built, not switched off, and the
+    installed polars exchanges columns through the Arrow PyCapsule interface."""
+    return _native is not None and not os.environ.get(PURE_PYTHON_ENV) and _round_trip()
+
+
+@functools.cache
+def _round_trip() -> bool:
+    """Whether a column goes to the helper and back (polars releases before about 1.10
+    lack the Arrow PyCapsule interface on Series)."""
+    try:
+        cells = pl.Series(["2025-01-01T00:00:00Z"], dtype=pl.String)
+        back = pl.Series(_Stream(_native.datetimes(cells.__arrow_c_stream__())))  # type: ignore[union-attr]
+        return back.dtype == pl.Datetime("us") and back.len() == 1
+    except Exception:  # any failure means: polars alone
+        return False
 
 
 class _Stream:
