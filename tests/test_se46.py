@@ -89,6 +89,20 @@ def test_defects_are_counted_once_per_row() -> None:
     assert q["time missing or outside the period"] == 1
 
 
+def test_a_sensor_with_two_metrics_is_a_defect_on_each_of_its_rows() -> None:
+    rows = [
+        ("MX", "tilt", START, 1.0),
+        ("MX", "vibration", START + timedelta(hours=1), 1.0),
+        ("MX", "tilt", START + timedelta(hours=2), 1.0),
+        ("OK", "tilt", START, 1.0),
+        ("OK", None, START + timedelta(hours=1), 1.0),  # a missing metric is not a second
+    ]
+    q = _stats(_readings(rows), None).quality
+    assert q["sensor reports more than one metric"] == 3
+    assert q["metric missing"] == 1
+    assert q["well_formed"] == 1
+
+
 def test_samples_match_each_other_and_repeat() -> None:
     spec = SampleSpec(
         Community("c", "C", "Shenzhen", "Nanshan", 12000, 4200),
