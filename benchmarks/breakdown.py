@@ -94,7 +94,10 @@ def main() -> None:
         own.append((time.perf_counter() - start, entry.cls.code))
     own.sort(reverse=True)
 
-    print(f"bundle {args.bundle}: score {report.score}, {len(own)} indicators")
+    from compliance.validation import native
+
+    helper = "C helper in use" if native.enabled() else "without the C helper"
+    print(f"bundle {args.bundle}: score {report.score}, {len(own)} indicators; {helper}")
     print(f"  {'loading plugins (before the check)':<44} {loaded:7.3f} s")
     print(f"  {'compliance check, in all (no read-ahead)':<44} {total:7.3f} s")
     for label in sorted(totals):

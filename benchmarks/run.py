@@ -384,9 +384,18 @@ def machine() -> str:
         if os.environ.get("PYTHONDONTWRITEBYTECODE")
         else ""
     )
+    from compliance.validation import native
+
+    helper = (
+        "C helper in use"
+        if native.enabled()
+        else "C helper built but off"
+        if native.built()
+        else "C helper not built (polars alone)"
+    )
     return (
         f"{platform.platform()}; {cpu}, {os.cpu_count()} cpus{memory}{load}; "
-        f"Python {platform.python_version()}, polars {pl.__version__}{bytecode}"
+        f"Python {platform.python_version()}, polars {pl.__version__}; {helper}{bytecode}"
     )
 
 

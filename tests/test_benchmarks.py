@@ -40,6 +40,11 @@ def test_benchmark_quick_run() -> None:
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"a_column_s", "b_ratio", "b_cpu_ratio", "c_ratio", "d_peak_mb"} <= summary.keys()
     assert "CPU time of the same runs" in result.stdout
+    # The machine line says which validator path was measured.
+    from compliance.validation import native
+
+    first = result.stdout.splitlines()[0]
+    assert ("C helper in use" in first) == native.enabled(), first
 
 
 def test_breakdown_runs_on_a_bundle(sample_bundle) -> None:

@@ -84,3 +84,19 @@ def test_report_records_versions_and_digests(serial: dict[str, bytes]) -> None:
     for item in data["evidence"]:
         digest = hashlib.sha256((EXAMPLES / "qingshui-strong" / item["path"]).read_bytes())
         assert item["sha256"] == digest.hexdigest()
+
+
+@pytest.mark.parametrize("bundle", ["qingshui-strong", "dongfeng-weak"])
+def test_the_c_helper_changes_no_byte(
+    bundle: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With and without the column validator's C helper, every report is the same."""
+    from compliance.validation.native import PURE_PYTHON_ENV
+
+    monkeypatch.delenv(PURE_PYTHON_ENV, raising=False)
+    fast = _cli(EXAMPLES / bundle, tmp_path / "fast")
+    monkeypatch.setenv(PURE_PYTHON_ENV, "1")
+    pure = _cli(EXAMPLES / bundle, tmp_path / "pure")
+    assert sorted(fast) == sorted(pure)
+    for name, data in fast.items():
+        assert pure[name] == data, name
