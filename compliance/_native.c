@@ -9,6 +9,8 @@
  *   dates()      full-dates (_DATE_RE and the parse) to days since 1970;
  *   matches()    anchored patterns made only of character classes and counts, such as
  *                ^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$, compiled by native.py;
+ *   digit_runs() whether a cell holds n digits in a row (compliance.frames.digit_runs);
+ *   csv_fields() the CSV field-count check of compliance.evidence.tables;
  *   decimals()   the pre-scan of a column read as numbers (_DECIMAL_RE on every cell, any
  *                '.', the widest cell) as three facts.
  *
@@ -626,10 +628,34 @@ static int match_cell(struct program *g, const uint8_t *p, int64_t n)
 
 /* ---- the functions ------------------------------------------------------------------------ */
 
-enum kind { DATETIMES, DATES, MATCHES };
+enum kind { DATETIMES, DATES, MATCHES, DIGITS };
+
+/*
+ * Whether a cell holds at least `length` ASCII digits in a row. A window of `length`
+ * bytes is looked at from its end: a byte there that is no digit rules out every run
+ * starting in the window, so text with few digits costs about n / length tests.
+ */
+static int digit_run(const uint8_t *p, int64_t n, int64_t length)
+{
+    int64_t i = 0;
+    while (i + length <= n) {
+        int64_t last = i + length - 1;
+        if (!is_digit(p[last])) {
+            i = last + 1;
+            continue;
+        }
+        int64_t start = last;
+        while (start > i && is_digit(p[start - 1]))
+            start--;
+        if (start == i)
+            return 1; /* p[i .. last] are all digits */
+        i = start;
+    }
+    return 0;
+}
 
 /* Run one kind over every cell of a stream capsule; returns the result capsule. */
-static PyObject *run(PyObject *capsule, enum kind kind, struct program *program)
+static PyObject *run(PyObject *capsule, enum kind kind, struct program *program, int64_t length)
 {
     struct input in;
     if (input_take(capsule, &in) != 0)
@@ -665,12 +691,13 @@ static PyObject *run(PyObject *capsule, enum kind kind, struct program *program)
                 break;
             }
             int ok = 0;
-            if (kind == MATCHES) {
+            if (kind == MATCHES || kind == DIGITS) {
                 if (!found) {
                     nulls++;
                     continue;
                 }
-                int matched = match_cell(program, data, size);
+                int matched = kind == DIGITS ? digit_run(data, size, length)
+                                             : match_cell(program, data, size);
                 if (matched < 0) {
                     failed = 2;
                     break;
@@ -733,7 +760,7 @@ PyDoc_STRVAR(datetimes_doc,
 static PyObject *datetimes(PyObject *module, PyObject *capsule)
 {
     (void)module;
-    return run(capsule, DATETIMES, NULL);
+    return run(capsule, DATETIMES, NULL, 0);
 }
 
 PyDoc_STRVAR(dates_doc,
@@ -744,7 +771,7 @@ PyDoc_STRVAR(dates_doc,
 static PyObject *dates(PyObject *module, PyObject *capsule)
 {
     (void)module;
-    return run(capsule, DATES, NULL);
+    return run(capsule, DATES, NULL, 0);
 }
 
 PyDoc_STRVAR(matches_doc,
@@ -785,7 +812,7 @@ static PyObject *matches(PyObject *module, PyObject *args)
                                                                         : g->longest + it->max;
     }
     PyBuffer_Release(&code);
-    PyObject *out = run(capsule, MATCHES, g);
+    PyObject *out = run(capsule, MATCHES, g, 0);
     free(g->reach);
     free(g->next);
     free(g->run);
@@ -1034,12 +1061,32 @@ static PyObject *csv_fields(PyObject *module, PyObject *args)
     return Py_BuildValue("(NLO)", lines, (long long)count, fc.odd ? Py_True : Py_False);
 }
 
+PyDoc_STRVAR(digit_runs_doc,
+             "digit_runs(stream, length) -> stream\n\n"
+             "Whether each cell of a String column holds at least `length` ASCII digits in\n"
+             "a row (a boolean column, null where the cell is null).");
+
+static PyObject *digit_runs(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *capsule;
+    long long length;
+    if (!PyArg_ParseTuple(args, "OL:digit_runs", &capsule, &length))
+        return NULL;
+    if (length < 1) {
+        PyErr_SetString(PyExc_ValueError, "length must be at least 1");
+        return NULL;
+    }
+    return run(capsule, DIGITS, NULL, (int64_t)length);
+}
+
 static PyMethodDef methods[] = {
     {"datetimes", datetimes, METH_O, datetimes_doc},
     {"dates", dates, METH_O, dates_doc},
     {"matches", matches, METH_VARARGS, matches_doc},
     {"decimals", decimals, METH_O, decimals_doc},
     {"csv_fields", csv_fields, METH_VARARGS, csv_fields_doc},
+    {"digit_runs", digit_runs, METH_VARARGS, digit_runs_doc},
     {NULL, NULL, 0, NULL},
 };
 

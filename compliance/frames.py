@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-__all__ = ["duplicated", "local_date"]
+__all__ = ["digit_runs", "duplicated", "local_date"]
 
 _SAMPLE_STEP = "15m"  # no zone has changed its offset twice within 15 minutes
 _SAMPLE_SPAN = timedelta(days=366 * 50)  # longer spans take the exact path
@@ -110,3 +110,22 @@ def local_date(frame: pl.LazyFrame | pl.DataFrame, column: str, zone: str) -> pl
         return exact
     offset = _fixed_offset(first, last, zone)
     return exact if offset is None else (naive + offset).dt.date()
+
+
+def digit_runs(series: pl.Series, length: int) -> pl.Series:
+    """Whether each cell of a text column holds ``length`` or more ASCII digits in a row:
+    exactly ``series.str.contains(f"[0-9]{{{length}}}")``, null where the cell is null.
+
+    Looking for identity, card or phone numbers in free text can start here: a cell
+    without such a run cannot hold one, and few cells have one, so the costlier pattern
+    then runs on those few. Where the C helper is built (compliance._native) this is one
+    pass that skips ahead a window at a time; elsewhere it is the regular expression.
+    """
+    if length < 1:
+        raise ValueError("length must be at least 1")
+    from compliance.validation import native
+
+    found = native.digit_runs(series, length)
+    if found is not None:
+        return found
+    return series.str.contains(f"[0-9]{{{length}}}")

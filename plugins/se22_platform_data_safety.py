@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import digit_runs
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import load_schema, schema_id, yaml_bytes
@@ -116,6 +117,13 @@ def _long_cells(column: str, dtype: pl.DataType) -> pl.Expr:
     return value.filter(value.abs() >= _SMALLEST_CANDIDATE).cast(pl.String)
 
 
+def _wide(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Whether some cell of the column is long (or large) enough to hold a candidate."""
+    if dtype == pl.String:
+        return pl.col(column).str.len_bytes().max().fill_null(0) >= _SHORTEST_RUN
+    return pl.col(column).abs().max().fill_null(0) >= _SMALLEST_CANDIDATE
+
+
 def confined_columns(row_schema: dict[str, Any] | None) -> set[str]:
     """Columns of a validated table that cannot hold an identifier, by their schema.
 
@@ -167,21 +175,44 @@ def scan_tables(
             for c, t in schema.items()
             if not c.startswith("__") and t in (pl.String, pl.Int64) and c not in skip
         ]
+    # Most scanned columns are identifiers shorter than any candidate: one pass for the
+    # longest cell of each column (or the largest integer) leaves the columns that can
+    # hold one. In those, a candidate needs 11 digits in a row, which few cells have:
+    # digit_runs (one cheap pass) picks the cells the pattern then looks at.
+    names = [name for name, cols in columns.items() if cols]
+    widths = [
+        frames[name].select(_wide(c, t).alias(str(i)) for i, (c, t) in enumerate(columns[name]))
+        for name in names
+    ]
+    wide: dict[str, list[tuple[str, pl.DataType]]] = {}
+    for name, found in zip(names, pl.collect_all(widths) if widths else [], strict=True):
+        wide[name] = [ct for ct, flag in zip(columns[name], found.row(0), strict=True) if flag]
     probes = [
         frames[name].select(
-            _long_cells(c, t).str.contains(_CANDIDATE).any().alias(str(i))
-            for i, (c, t) in enumerate(cols)
+            _long_cells(c, t).str.contains(_CANDIDATE).any().alias(c)
+            for c, t in cols
+            if t != pl.String
         )
-        for name, cols in columns.items()
-        if cols
+        for name, cols in wide.items()
+        if any(t != pl.String for _, t in cols)
     ]
-    suspects: list[tuple[str, str, pl.DataType]] = []
-    probed = [name for name, cols in columns.items() if cols]
+    flagged: set[tuple[str, str]] = set()
+    probed = [name for name, cols in wide.items() if any(t != pl.String for _, t in cols)]
     for name, found in zip(probed, pl.collect_all(probes) if probes else [], strict=True):
-        flags = found.row(0)
-        suspects += [
-            (name, c, t) for (c, t), flag in zip(columns[name], flags, strict=True) if flag
-        ]
+        flagged |= {(name, c) for c, flag in found.row(0, named=True).items() if flag}
+    for name, cols in wide.items():
+        texts = [c for c, t in cols if t == pl.String]
+        if not texts:
+            continue
+        loaded = frames[name].select(texts).collect()
+        for column in texts:
+            cells = loaded.get_column(column)
+            runs = digit_runs(cells, _SHORTEST_RUN)
+            if runs.any() and cells.filter(runs).str.contains(_CANDIDATE).any():
+                flagged.add((name, column))
+    suspects = [
+        (name, c, t) for name, cols in wide.items() for c, t in cols if (name, c) in flagged
+    ]
     ids, mobiles = _COUNTS
     queries = [
         frames[name]

@@ -142,3 +142,35 @@ def test_local_date_adds_the_offset_only_when_it_never_changes(
     frame = pl.DataFrame({"t": [first, last]})
     expr = local_date(frame, "t", zone)
     assert ("convert_time_zone" not in str(expr)) is fixed
+
+
+# -- digit_runs -------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text("0123456789a -٣", max_size=30)), max_size=20),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_digit_runs_is_the_regular_expression(
+    cells: list[str | None], length: int, pure: bool
+) -> None:
+    from compliance.frames import digit_runs
+    from compliance.validation.native import PURE_PYTHON_ENV
+
+    series = pl.Series(cells, dtype=pl.String)
+    with pytest.MonkeyPatch.context() as patch:
+        if pure:
+            patch.setenv(PURE_PYTHON_ENV, "1")
+        else:
+            patch.delenv(PURE_PYTHON_ENV, raising=False)
+        found = digit_runs(series, length)
+    assert found.to_list() == series.str.contains(f"[0-9]{{{length}}}").to_list()
+
+
+def test_digit_runs_needs_a_positive_length() -> None:
+    from compliance.frames import digit_runs
+
+    with pytest.raises(ValueError):
+        digit_runs(pl.Series(["1"]), 0)

@@ -81,6 +81,32 @@ def test_the_candidate_filter_never_drops_a_hit(cells: list[str]) -> None:
         assert scan_identifiers(frame) == found
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(_PIECES, max_size=14).map("".join), min_size=1, max_size=6),
+    st.lists(st.sampled_from(["P001", "short", "a b c"]), min_size=1, max_size=6),
+    st.lists(st.integers(0, 10**12), min_size=1, max_size=6),
+)
+def test_the_scan_finds_what_a_plain_search_of_every_cell_finds(
+    notes: list[str], refs: list[str], numbers: list[int]
+) -> None:
+    """The width pass, the digit-run filter and the probe only skip cells that cannot
+    hold a candidate: the columns reported are those where the identifier counts of a
+    plain search over every cell are not zero."""
+    height = min(len(notes), len(refs), len(numbers))
+    frame = _frame(note=notes[:height], ref=refs[:height], n=numbers[:height])
+    found = {hit.column for hit in scan_tables({"t": frame})["t"]}
+    ids, mobiles = se22._COUNTS
+    plain = (
+        frame.select(pl.col(c).cast(pl.String).alias(c) for c in ("note", "ref", "n"))
+        .unpivot(variable_name="column", value_name="cell")
+        .with_columns(ids.alias("ids"), mobiles.alias("mobiles"))
+        .filter((pl.col("ids") > 0) | (pl.col("mobiles") > 0))
+        .collect()
+    )
+    assert found == set(plain["column"].to_list())
+
+
 def test_several_tables_in_one_scan_keep_their_columns_apart() -> None:
     found = scan_tables(
         {

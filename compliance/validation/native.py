@@ -99,6 +99,12 @@ def matches(series: pl.Series, pattern: str) -> pl.Series | None:
     return _call("matches", series, program)
 
 
+def digit_runs(series: pl.Series, length: int) -> pl.Series | None:
+    """Whether each cell holds ``length`` or more ASCII digits in a row (null where the
+    cell is null); None where the helper is not in use."""
+    return _call("digit_runs", series, length)
+
+
 def decimals(series: pl.Series) -> tuple[bool, bool, int] | None:
     """Facts about a text column read as numbers, in one pass: whether every non-null
     cell is empty or a plain decimal (``-?[0-9]+(\\.[0-9]+)?``), whether any cell holds
