@@ -54,6 +54,13 @@ def assert_same(fast: Any, slow: Any) -> None:
     assert a.equals(b, null_equal=True)
 
 
+def same_for(properties: dict[str, Any], cells: list[str | None]) -> None:
+    """Every property gets the same cells, read as CSV text; both paths must agree."""
+    frame = pl.DataFrame({name: pl.Series(cells, dtype=pl.String) for name in properties})
+    schema = {"type": "object", "properties": properties}
+    assert_same(*both(schema, frame, source_is_text=True))
+
+
 def test_the_helper_is_built() -> None:
     """CI and every machine with a C compiler build it; a machine without one can run the
     suite with COMPLIANCE_PURE_PYTHON=1, which also says so on purpose."""
@@ -231,15 +238,13 @@ DATES = [
     )
 )
 def test_date_columns_get_the_same_verdicts_and_values(cells: list[str | None]) -> None:
-    schema = {
-        "type": "object",
-        "properties": {
+    same_for(
+        {
             "d": {"type": "string", "format": "date"},
             "n": {"type": ["string", "null"], "format": "date"},
         },
-    }
-    frame = pl.DataFrame({name: pl.Series(cells, dtype=pl.String) for name in ("d", "n")})
-    assert_same(*both(schema, frame, source_is_text=True))
+        cells,
+    )
 
 
 # -- pattern ----------------------------------------------------------------------------------
@@ -321,15 +326,13 @@ def test_class_patterns_match_as_polars_does(
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.text("Ab0_.-é ", max_size=45), st.none()), min_size=1, max_size=30))
 def test_pattern_columns_get_the_same_verdicts(cells: list[str | None]) -> None:
-    schema = {
-        "type": "object",
-        "properties": {
+    same_for(
+        {
             "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"},
             "o": {"type": ["string", "null"], "pattern": "^[A-Z]{2,5}[0-9]{1,4}$"},
         },
-    }
-    frame = pl.DataFrame({name: pl.Series(cells, dtype=pl.String) for name in ("id", "o")})
-    assert_same(*both(schema, frame, source_is_text=True))
+        cells,
+    )
 
 
 @needs_helper
