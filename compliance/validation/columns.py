@@ -1181,9 +1181,11 @@ class ColumnValidator:
                 )
         plans, unexpected = self._plans(columns)
 
-        # Date-time text columns parsed and checked in one pass by the C helper, where it
-        # is built: plan helper name -> typed column. The polars path below then neither
-        # probes nor parses them (see native.py).
+        # Helper columns the C helper computes in one pass each, where it is in use (see
+        # native.py): the typed value of a date or date-time text column ("parsed", null
+        # exactly where the format fails) and whether each cell matches a class pattern
+        # ("match"). Plan helper name -> column. The polars path below then neither probes
+        # nor parses those columns, nor runs their pattern.
         exact: dict[str, pl.Series] = {}
         if source_is_text:
             done: dict[tuple[str, str], pl.Series | None] = {}
