@@ -299,7 +299,7 @@ def test_tasks_sharing_a_worker_are_not_blamed_for_a_neighbour(tmp_path: Path) -
 
             tasks = [innocent(0), exits, innocent(1), lambda: time.sleep(60), innocent(2),
                      hog, innocent(3)]
-            got = dict(run_tasks(tasks, timeout=2, memory_mb=256, threads=4))
+            got = dict(run_tasks(tasks, timeout=5, memory_mb=256, threads=4))
             for i in sorted(got):
                 print(i, got[i].value, got[i].error)
             """
@@ -314,7 +314,7 @@ def test_tasks_sharing_a_worker_are_not_blamed_for_a_neighbour(tmp_path: Path) -
         "0 4 None",
         "1 None child process exited with status 4",
         "2 5 None",
-        "3 None timeout after 2 s",
+        "3 None timeout after 5 s",
         "4 6 None",
         "5 None memory limit of 1024 MiB exceeded",  # four threads, 256 MiB each
         "6 7 None",

@@ -19,7 +19,16 @@ from compliance.verify_plugin import verify_plugin
 
 from .conftest import ROOT, write_manifest
 
-SOURCES = ("compliance", "plugins", "schemas", "reports", "pyproject.toml", "README.md", "LICENSE")
+SOURCES = (
+    "compliance",
+    "plugins",
+    "schemas",
+    "reports",
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "LICENSE",
+)
 
 
 def _new(tmp_path: Path, *args: str) -> Path:
@@ -117,7 +126,9 @@ def test_round_trip_in_fresh_venv(tmp_path: Path) -> None:
         path = ROOT / name
         if path.is_dir():
             shutil.copytree(
-                path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+                path,
+                src / name,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd"),
             )
         elif path.is_file():
             shutil.copy2(path, src / name)
