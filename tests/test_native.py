@@ -433,3 +433,42 @@ def test_short_rows_are_found_by_either_path(tmp_path: Any) -> None:
     assert found[0] == found[1]
     (issue,) = found[0]
     assert (issue.rows, issue.count) == ((3,), 1)
+
+
+@needs_helper
+def test_the_helpers_run_on_several_threads_at_once() -> None:
+    """Indicators share threads and the helpers release the GIL: concurrent calls on one
+    column give the results a lone call gives."""
+    import threading
+
+    cells = [*VALID, "2024-02-29", "P0000001", "", None, "13800138000 x", "1.5"] * 3000
+    series = pl.Series(cells, dtype=pl.String)
+    pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+
+    def results() -> list[Any]:
+        return [
+            native.datetimes(series),
+            native.dates(series),
+            native.matches(series, pattern),
+            native.digit_runs(series, 11),
+            native.decimals(series),
+        ]
+
+    alone = results()
+    differ: list[int] = []
+
+    def work() -> None:
+        for _ in range(10):
+            for got, want in zip(results(), alone, strict=True):
+                same = (
+                    got.equals(want, null_equal=True) if isinstance(got, pl.Series) else got == want
+                )
+                if not same:
+                    differ.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not differ
