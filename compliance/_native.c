@@ -9,6 +9,7 @@
  *   dates()      full-dates (_DATE_RE and the parse) to days since 1970;
  *   matches()    anchored patterns made only of character classes and counts, such as
  *                ^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$, compiled by native.py;
+ *   members()    whether a cell is one of an enum's strings;
  *   digit_runs() whether a cell holds n digits in a row (compliance.frames.digit_runs);
  *   csv_fields() the CSV field-count check of compliance.evidence.tables;
  *   decimals()   the pre-scan of a column read as numbers (_DECIMAL_RE on every cell, any
@@ -628,7 +629,24 @@ static int match_cell(struct program *g, const uint8_t *p, int64_t n)
 
 /* ---- the functions ------------------------------------------------------------------------ */
 
-enum kind { DATETIMES, DATES, MATCHES, DIGITS };
+enum kind { DATETIMES, DATES, MATCHES, DIGITS, MEMBERS };
+
+/* A set of strings (an enum's members), compared byte for byte. */
+#define MAX_MEMBERS 256
+
+struct members {
+    int count;
+    int64_t size[MAX_MEMBERS];
+    const uint8_t *data[MAX_MEMBERS];
+};
+
+static int is_member(const struct members *m, const uint8_t *p, int64_t n)
+{
+    for (int k = 0; k < m->count; k++)
+        if (m->size[k] == n && memcmp(m->data[k], p, (size_t)n) == 0)
+            return 1;
+    return 0;
+}
 
 /*
  * Whether a cell holds at least `length` ASCII digits in a row. A window of `length`
@@ -655,7 +673,8 @@ static int digit_run(const uint8_t *p, int64_t n, int64_t length)
 }
 
 /* Run one kind over every cell of a stream capsule; returns the result capsule. */
-static PyObject *run(PyObject *capsule, enum kind kind, struct program *program, int64_t length)
+static PyObject *run(PyObject *capsule, enum kind kind, struct program *program, int64_t length,
+                     const struct members *set)
 {
     struct input in;
     if (input_take(capsule, &in) != 0)
@@ -691,13 +710,14 @@ static PyObject *run(PyObject *capsule, enum kind kind, struct program *program,
                 break;
             }
             int ok = 0;
-            if (kind == MATCHES || kind == DIGITS) {
+            if (kind == MATCHES || kind == DIGITS || kind == MEMBERS) {
                 if (!found) {
                     nulls++;
                     continue;
                 }
-                int matched = kind == DIGITS ? digit_run(data, size, length)
-                                             : match_cell(program, data, size);
+                int matched = kind == DIGITS    ? digit_run(data, size, length)
+                              : kind == MEMBERS ? is_member(set, data, size)
+                                                : match_cell(program, data, size);
                 if (matched < 0) {
                     failed = 2;
                     break;
@@ -760,7 +780,7 @@ PyDoc_STRVAR(datetimes_doc,
 static PyObject *datetimes(PyObject *module, PyObject *capsule)
 {
     (void)module;
-    return run(capsule, DATETIMES, NULL, 0);
+    return run(capsule, DATETIMES, NULL, 0, NULL);
 }
 
 PyDoc_STRVAR(dates_doc,
@@ -771,7 +791,7 @@ PyDoc_STRVAR(dates_doc,
 static PyObject *dates(PyObject *module, PyObject *capsule)
 {
     (void)module;
-    return run(capsule, DATES, NULL, 0);
+    return run(capsule, DATES, NULL, 0, NULL);
 }
 
 PyDoc_STRVAR(matches_doc,
@@ -812,7 +832,7 @@ static PyObject *matches(PyObject *module, PyObject *args)
                                                                         : g->longest + it->max;
     }
     PyBuffer_Release(&code);
-    PyObject *out = run(capsule, MATCHES, g, 0);
+    PyObject *out = run(capsule, MATCHES, g, 0, NULL);
     free(g->reach);
     free(g->next);
     free(g->run);
@@ -1077,7 +1097,36 @@ static PyObject *digit_runs(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "length must be at least 1");
         return NULL;
     }
-    return run(capsule, DIGITS, NULL, (int64_t)length);
+    return run(capsule, DIGITS, NULL, (int64_t)length, NULL);
+}
+
+PyDoc_STRVAR(members_doc,
+             "members(stream, strings) -> stream\n\n"
+             "Whether each cell of a String column is one of `strings` (a list of str, at\n"
+             "most 256), byte for byte: a boolean column, null where the cell is null.");
+
+static PyObject *members(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *capsule, *strings;
+    if (!PyArg_ParseTuple(args, "OO!:members", &capsule, &PyList_Type, &strings))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(strings);
+    if (count > MAX_MEMBERS) {
+        PyErr_SetString(PyExc_ValueError, "at most 256 strings");
+        return NULL;
+    }
+    struct members set;
+    set.count = (int)count;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_ssize_t size;
+        const char *data = PyUnicode_AsUTF8AndSize(PyList_GET_ITEM(strings, k), &size);
+        if (data == NULL)
+            return NULL; /* not a str */
+        set.size[k] = size;
+        set.data[k] = (const uint8_t *)data; /* owned by the list, which outlives the call */
+    }
+    return run(capsule, MEMBERS, NULL, 0, &set);
 }
 
 static PyMethodDef methods[] = {
@@ -1087,6 +1136,7 @@ static PyMethodDef methods[] = {
     {"decimals", decimals, METH_O, decimals_doc},
     {"csv_fields", csv_fields, METH_VARARGS, csv_fields_doc},
     {"digit_runs", digit_runs, METH_VARARGS, digit_runs_doc},
+    {"members", members, METH_VARARGS, members_doc},
     {NULL, NULL, 0, NULL},
 };
 

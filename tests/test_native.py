@@ -472,3 +472,40 @@ def test_the_helpers_run_on_several_threads_at_once() -> None:
     for thread in threads:
         thread.join()
     assert not differ
+
+
+# -- enum ---------------------------------------------------------------------------------------
+
+
+@needs_helper
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["completed", "interrupted", "é", "", "1", "true", "completed "]),
+            st.text("abcé1 ", max_size=6),
+            st.none(),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_enum_columns_get_the_same_verdicts(cells: list[str | None]) -> None:
+    same_for(
+        {
+            "s": {"type": "string", "enum": ["completed", "interrupted", "é", ""]},
+            "n": {"type": ["string", "null"], "enum": ["completed", None]},  # polars path
+            "c": {"type": "string", "const": "1"},
+            "u": {"enum": ["true", "1", "abc"]},  # untyped: "1" reads as a number
+            "m": {"type": ["string", "integer"], "enum": ["a", 1]},  # mixed: polars path
+        },
+        cells,
+    )
+
+
+@needs_helper
+def test_members_is_is_in() -> None:
+    series = pl.Series(["a", "ab", None, "", "é", "a" * 20, "a" * 19], dtype=pl.String)
+    strings = ["a", "", "é", "a" * 20]
+    assert native.members(series, strings).to_list() == series.is_in(strings).to_list()
+    assert native.members(series, ["x"] * 257) is None  # more than the helper takes

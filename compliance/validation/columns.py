@@ -174,6 +174,16 @@ def _code_set(codes: tuple[int, ...]) -> pl.Series:
     return pl.Series(codes, dtype=pl.UInt8).implode()
 
 
+def _string_members(native_keywords: Mapping[str, Any], key: str) -> list[str] | None:
+    """The members of an ``enum`` (or the ``const``) when every one is a string."""
+    if key not in native_keywords:
+        return None
+    members = native_keywords[key] if key == "enum" else [native_keywords[key]]
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        return None
+    return members
+
+
 def _leap_second_ok(txt: pl.Expr, start: int) -> pl.Expr:
     """False where a time has second 60 anywhere but 23:59 UTC (RFC 3339, 5.7).
 
@@ -876,6 +886,11 @@ class ColumnValidator:
                     continue
                 allowed = sorted({c for t in plan.types or () for c in _TYPE_CODES.get(t, ())})
                 masks[key] = present & ~code.is_in(_code_set(tuple(allowed)))
+            elif key in ("enum", "const") and plan.h(f"in:{key}") in helpers:
+                # Only strings allowed, and the C helper found the members (the same
+                # test as _member's for such a list).
+                hit = (code == _STR) & pl.col(plan.h(f"in:{key}"))
+                masks[key] = present & ~hit.fill_null(False)
             elif key in ("enum", "const"):
                 masks[key] = present & ~self._member(
                     value if key == "enum" else [value], code, num, txt, col("bool")
@@ -1193,20 +1208,29 @@ class ColumnValidator:
                 if schema[plan.column] != pl.String or plan.column in kinds:
                     continue
                 fmt, pattern = plan.native.get("format"), plan.native.get("pattern")
-                wanted = [("parsed", fmt)] if fmt in ("date", "date-time") else []
+                wanted: list[tuple[str, Any]] = []
+                if fmt in ("date", "date-time"):
+                    wanted.append(("parsed", fmt))
                 if isinstance(pattern, str):
                     wanted.append(("match", pattern))
+                for key in ("enum", "const"):
+                    strings = _string_members(plan.native, key)
+                    if strings is not None:
+                        wanted.append((f"in:{key}", strings))
                 for helper, what in wanted:
-                    if (plan.column, what) not in done:
+                    memo = (plan.column, repr(what))
+                    if memo not in done:
                         text = df.get_column(plan.column)
-                        done[plan.column, what] = (
-                            native.datetimes(text)
+                        done[memo] = (
+                            native.members(text, what)
+                            if isinstance(what, list)
+                            else native.datetimes(text)
                             if what == "date-time"
                             else native.dates(text)
                             if what == "date"
                             else native.matches(text, what)
                         )
-                    found = done[plan.column, what]
+                    found = done[memo]
                     if found is not None:
                         exact[plan.h(helper)] = found.alias(plan.h(helper))
         exact_columns = {

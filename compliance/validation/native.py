@@ -99,6 +99,15 @@ def matches(series: pl.Series, pattern: str) -> pl.Series | None:
     return _call("matches", series, program)
 
 
+def members(series: pl.Series, strings: list[str]) -> pl.Series | None:
+    """Whether each cell is one of ``strings`` (null where the cell is null), exactly
+    ``series.is_in(strings)`` for text; None where the helper is not in use or the set
+    is larger than the helper takes (256)."""
+    if len(strings) > 256:
+        return None
+    return _call("members", series, list(strings))
+
+
 def digit_runs(series: pl.Series, length: int) -> pl.Series | None:
     """Whether each cell holds ``length`` or more ASCII digits in a row (null where the
     cell is null); None where the helper is not in use."""
