@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,33 @@ from compliance.plugins import PluginHost
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "bundles"
+# What a source distribution of the engine holds: enough to build and install it.
+SOURCES = (
+    "compliance",
+    "plugins",
+    "schemas",
+    "reports",
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "LICENSE",
+)
+
+
+def copy_sources(dest: Path) -> Path:
+    """A clean copy of the engine's sources in ``dest``: no caches, egg-info or built
+    extensions of the working tree, so an install from it builds what a user's does."""
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd")
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, dest / name, ignore=ignore)
+        elif path.is_file():
+            shutil.copy2(path, dest / name)
+    return dest
+
+
 SHARED = ROOT.parent / "shared"
 
 

@@ -17,18 +17,7 @@ from compliance.cli import main
 from compliance.scaffold import plugin_names
 from compliance.verify_plugin import verify_plugin
 
-from .conftest import ROOT, write_manifest
-
-SOURCES = (
-    "compliance",
-    "plugins",
-    "schemas",
-    "reports",
-    "pyproject.toml",
-    "setup.py",
-    "README.md",
-    "LICENSE",
-)
+from .conftest import copy_sources, write_manifest
 
 
 def _new(tmp_path: Path, *args: str) -> Path:
@@ -120,18 +109,7 @@ def _run(args: list[str], cwd: Path, timeout: int = 900) -> subprocess.Completed
 @pytest.mark.slow
 def test_round_trip_in_fresh_venv(tmp_path: Path) -> None:
     """Generate, install with the engine into a fresh venv, run its tests, check."""
-    src = tmp_path / "engine"
-    src.mkdir()
-    for name in SOURCES:  # a clean copy: no egg-info or caches of the working tree
-        path = ROOT / name
-        if path.is_dir():
-            shutil.copytree(
-                path,
-                src / name,
-                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd"),
-            )
-        elif path.is_file():
-            shutil.copy2(path, src / name)
+    src = copy_sources(tmp_path / "engine")
     root = _new(tmp_path)
     venv = tmp_path / "venv"
     made = _run([sys.executable, "-m", "venv", str(venv)], tmp_path)

@@ -11,20 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES, copy_sources
 
 pytestmark = pytest.mark.slow
-
-SOURCES = (
-    "compliance",
-    "plugins",
-    "schemas",
-    "reports",
-    "pyproject.toml",
-    "setup.py",
-    "README.md",
-    "LICENSE",
-)
 
 
 def _run(args: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -34,18 +23,7 @@ def _run(args: list[str], cwd: Path, timeout: int = 900) -> subprocess.Completed
 
 
 def test_wheel_in_fresh_venv(tmp_path) -> None:
-    src = tmp_path / "src"
-    src.mkdir()
-    for name in SOURCES:
-        path = ROOT / name
-        if path.is_dir():
-            shutil.copytree(
-                path,
-                src / name,
-                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd"),
-            )
-        elif path.is_file():
-            shutil.copy2(path, src / name)
+    src = copy_sources(tmp_path / "src")
     dist = tmp_path / "dist"
     built = _run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
