@@ -63,14 +63,21 @@ class _Stream:
         return self._capsule
 
 
-def _call(function: str, series: pl.Series, *args: Any) -> pl.Series | None:
+def _raw(function: str, series: pl.Series, *args: Any) -> Any:
+    """What the C function returns for a String column, or None where the helper is not
+    in use or refuses the column's layout (NotImplementedError: polars takes over)."""
     if not enabled() or series.dtype != pl.String:
         return None
     try:
-        capsule = getattr(_native, function)(series.__arrow_c_stream__(), *args)
-    except NotImplementedError:  # a string layout the helper does not read
+        return getattr(_native, function)(series.__arrow_c_stream__(), *args)
+    except NotImplementedError:
         return None
-    return pl.Series(_Stream(capsule)).alias(series.name)
+
+
+def _call(function: str, series: pl.Series, *args: Any) -> pl.Series | None:
+    """The C function's result column, named as ``series``, or None (see :func:`_raw`)."""
+    capsule = _raw(function, series, *args)
+    return None if capsule is None else pl.Series(_Stream(capsule)).alias(series.name)
 
 
 def datetimes(series: pl.Series) -> pl.Series | None:
@@ -119,13 +126,10 @@ def decimals(series: pl.Series) -> tuple[bool, bool, int] | None:
     cell is empty or a plain decimal (``-?[0-9]+(\\.[0-9]+)?``), whether any cell holds
     a ``.``, and the byte length of the longest cell; None where the helper is not in
     use."""
-    if not enabled() or series.dtype != pl.String:
+    facts = _raw("decimals", series)
+    if facts is None:
         return None
-    assert _native is not None
-    try:
-        plain, dot, widest = _native.decimals(series.__arrow_c_stream__())
-    except NotImplementedError:
-        return None
+    plain, dot, widest = facts
     return bool(plain), bool(dot), int(widest)
 
 
