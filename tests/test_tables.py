@@ -379,3 +379,42 @@ def test_hashing_streams_and_observes_every_chunk(tmp_path: Path) -> None:
     assert digest == hashlib.sha256(data).hexdigest() == file_sha256(path)
     assert size == len(data) == sum(seen)
     assert len(seen) == 3
+
+
+# -- one read per file --------------------------------------------------------------------
+
+_AWKWARD_CSV: dict[str, bytes] = {
+    "plain": b"device,at,temp\nD-001,2025-03-01T08:00:00Z,21.5\nD-002,2025-03-01T09:00:00Z,x\n",
+    "bom and CRLF": b"\xef\xbb\xbfdevice,at\r\nD-001,2025-03-01T08:00:00Z\r\n",
+    "blank lines": b"device,at\n\nD-001,2025-03-01T08:00:00Z\n\n\nD-002,bad\n",
+    "short row": b"device,at,temp\nD-001,2025-03-01T08:00:00Z\nD-002,2025-03-01T09:00:00Z,3\n",
+    "long row": b"device,at\nD-001,2025-03-01T08:00:00Z,extra\n",
+    "quoted newline": b'device,at,note\nD-001,2025-03-01T08:00:00Z,"two\nlines"\n',
+    "not UTF-8": b"device,at,note\nD-001,2025-03-01T08:00:00Z,caf\xe9\n",
+    "header only": b"device,at\n",
+    "empty": b"",
+    "no final newline": b"device,at\nD-001,2025-03-01T08:00:00Z",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_AWKWARD_CSV))
+def test_a_file_read_into_memory_reads_like_one_streamed_from_disk(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CSV files up to a size are read once, hashed and parsed from the same bytes;
+    bigger ones are hashed and parsed from disk. Both give the same table."""
+    import compliance.evidence.tables as tables
+
+    content = _AWKWARD_CSV[name]
+    file = write(tmp_path, "log.csv", content)
+    in_memory = read(file)
+    monkeypatch.setattr(tables, "_IN_MEMORY_MAX", -1)
+    from_disk = read(file)
+    assert in_memory.sha256 == from_disk.sha256 == {"log.csv": hashlib.sha256(content).hexdigest()}
+    assert in_memory.sizes == from_disk.sizes == {"log.csv": len(content)}
+    assert in_memory.issues == from_disk.issues
+    assert in_memory.rows == from_disk.rows
+    if in_memory.frame is None or from_disk.frame is None:
+        assert in_memory.frame is from_disk.frame is None
+    else:
+        assert in_memory.frame.collect().equals(from_disk.frame.collect())

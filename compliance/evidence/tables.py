@@ -16,8 +16,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import hashlib
 import io
 import json
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +44,9 @@ _KIND = "\x00kind:"
 _HEADER_BYTES = 1 << 20
 _REPORT_ROWS = 5
 _WIDE = 256  # columns beyond which the field-count check stops using one big regex
+#: CSV files up to this size are read into memory once: hashed and parsed from the same
+#: bytes (one read of the file instead of two). Larger ones are streamed from disk.
+_IN_MEMORY_MAX = 256 << 20
 
 
 @dataclass
@@ -157,9 +162,12 @@ def _scan_lines(path: Path) -> pl.LazyFrame:
 # -- CSV ----------------------------------------------------------------------------------
 
 
-def _csv_header(path: Path) -> list[str] | None:
-    with open(path, "rb") as handle:
-        head = handle.read(_HEADER_BYTES)
+def _csv_header(path: Path, data: bytes | None = None) -> list[str] | None:
+    if data is not None:
+        head = data[:_HEADER_BYTES]
+    else:
+        with open(path, "rb") as handle:
+            head = handle.read(_HEADER_BYTES)
     text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
     for record in csv.reader(io.StringIO(text, newline="")):
         if record:
@@ -220,8 +228,9 @@ def _csv_field_check_python(path: Path, width: int, limit: int | None) -> tuple[
     return lines, count
 
 
-def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
-    header = _csv_header(path)
+def _read_csv(bundle_path: str, path: Path, limit: int | None, data: bytes | None = None) -> _Read:
+    """``data``, when given, is the file's content, already read (see read_table)."""
+    header = _csv_header(path, data)
     if header is None:
         return _Read(
             issues=[_fatal(bundle_path, "parse", "the file is empty: a CSV needs a header row")]
@@ -238,8 +247,8 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
                 )
             ]
         )
-    data = pl.scan_csv(
-        path,
+    lazy = pl.scan_csv(
+        path if data is None else data,
         infer_schema=False,
         n_rows=None if limit is None else limit + 1,
         with_column_names=lambda names: [n.strip() for n in names],
@@ -251,7 +260,7 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None) -> _Read:
     stats: pl.DataFrame | None = None
     multiline = False
     try:
-        frame = data.collect()
+        frame = lazy.collect()
     except Exception as exc:  # any polars error: reported, never raised
         failure = exc
     # polars refuses a row with too many fields and pads a short one with nulls, so a
@@ -481,9 +490,11 @@ def _read_parquet(bundle_path: str, path: Path, limit: int | None) -> _Read:
 # -- the table ----------------------------------------------------------------------------
 
 
-def _read_one(bundle_path: str, path: Path, fmt: str, limit: int | None) -> _Read:
+def _read_one(
+    bundle_path: str, path: Path, fmt: str, limit: int | None, data: bytes | None = None
+) -> _Read:
     readers: dict[str, Callable[[], _Read]] = {
-        "csv": lambda: _read_csv(bundle_path, path, limit),
+        "csv": lambda: _read_csv(bundle_path, path, limit, data),
         "jsonl": lambda: _read_jsonl(bundle_path, path, limit),
         "parquet": lambda: _read_parquet(bundle_path, path, limit),
     }
@@ -504,12 +515,13 @@ def _read_and_validate(
     remaining: int | None,
     *,
     max_rows: int | None,
+    data: bytes | None = None,
 ) -> tuple[list[Issue], pl.DataFrame | None]:
     """One file of a table: its issues, and its validated rows unless a fatal issue."""
     fmt = TABLE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         return [_fatal(bundle_path, "parse", f"unsupported table format '{path.suffix}'")], None
-    read = _read_one(bundle_path, path, fmt, remaining)
+    read = _read_one(bundle_path, path, fmt, remaining, data)
     if read.frame is None and fmt in ("csv", "jsonl"):
         # polars refuses text that is not UTF-8 without saying where; find the line.
         encoding = _encoding_issue(bundle_path, path)
@@ -544,6 +556,25 @@ def _read_and_validate(
     return issues, frame
 
 
+def _content(path: Path) -> bytes | None:
+    """A CSV file's bytes when it is small enough to hold while it is parsed, else None
+    (then it is hashed and parsed from disk; so is a file that cannot be read here, and
+    the reader reports why)."""
+    if path.suffix.lower() != ".csv":
+        return None
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            if os.fstat(handle.fileno()).st_size > _IN_MEMORY_MAX:
+                return None
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _bytes_digest(data: bytes) -> tuple[str, int]:
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
 def read_table(
     files: list[tuple[str, Path]],
     *,
@@ -574,15 +605,22 @@ def read_table(
     frames: list[pl.DataFrame] = []
     rows = 0
     # Hashing (about a quarter of a plain read's time) runs beside the parse and the
-    # validation, whose polars work leaves a core idle part of the time.
+    # validation, whose polars work leaves a core idle part of the time. A CSV file of
+    # moderate size is read once: the thread hashes the bytes polars parses.
     with ThreadPoolExecutor(1, thread_name_prefix="compliance-sha256") as hashing:
-        pending = [(bp, path, hashing.submit(file_digest, path)) for bp, path in files]
-        for bundle_path, path, digest in pending:
+        for bundle_path, path in files:
             paths.append(bundle_path)
+            data = _content(path)
+            digest = (
+                hashing.submit(file_digest, path)
+                if data is None
+                else hashing.submit(_bytes_digest, data)
+            )
             remaining = None if max_rows is None else max(max_rows - rows, 0)
             found, frame = _read_and_validate(
-                validator, bundle_path, path, remaining, max_rows=max_rows
+                validator, bundle_path, path, remaining, max_rows=max_rows, data=data
             )
+            del data
             try:
                 digests[bundle_path], sizes[bundle_path] = digest.result()
             except OSError:
