@@ -904,6 +904,80 @@ static PyObject *decimals(PyObject *module, PyObject *capsule)
                          (long long)widest);
 }
 
+/* ---- surrounding white space ------------------------------------------------------------ */
+
+/* Whether the UTF-8 text p[0..n) begins (at_end == 0) or ends (at_end == 1) with a
+   character of Unicode's White_Space property: what Rust's char::is_whitespace, and so
+   polars' str.strip_chars() without an argument, removes. The text is valid UTF-8 (a
+   polars String), so a lead byte found at n-2 or n-3 starts the last character. */
+static int white_edge(const uint8_t *p, int64_t n, int at_end)
+{
+    if (n <= 0)
+        return 0;
+    uint8_t c = at_end ? p[n - 1] : p[0];
+    if (c == ' ' || (c >= 0x09 && c <= 0x0D))
+        return 1;
+    if (c < 0x80)
+        return 0;
+    const uint8_t *q;
+    if (n >= 2) { /* U+0085, U+00A0 */
+        q = at_end ? p + n - 2 : p;
+        if (q[0] == 0xC2 && (q[1] == 0x85 || q[1] == 0xA0))
+            return 1;
+    }
+    if (n >= 3) {
+        q = at_end ? p + n - 3 : p;
+        if (q[0] == 0xE1 && q[1] == 0x9A && q[2] == 0x80) /* U+1680 */
+            return 1;
+        if (q[0] == 0xE2 && q[1] == 0x80 &&
+            ((q[2] >= 0x80 && q[2] <= 0x8A) || q[2] == 0xA8 || q[2] == 0xA9 || q[2] == 0xAF))
+            return 1; /* U+2000..U+200A, U+2028, U+2029, U+202F */
+        if (q[0] == 0xE2 && q[1] == 0x81 && q[2] == 0x9F) /* U+205F */
+            return 1;
+        if (q[0] == 0xE3 && q[1] == 0x80 && q[2] == 0x80) /* U+3000 */
+            return 1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(padded_doc,
+             "padded(stream) -> bool\n\n"
+             "Whether any non-null cell of a String column begins or ends with white space\n"
+             "(Unicode's White_Space property): whether str.strip_chars() would change any.");
+
+static PyObject *padded(PyObject *module, PyObject *capsule)
+{
+    (void)module;
+    struct input in;
+    if (input_take(capsule, &in) != 0)
+        return NULL;
+    int found = 0, broken = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (int64_t k = 0; k < in.count && !found && !broken; k++) {
+        const struct ArrowArray *a = &in.arrays[k];
+        for (int64_t j = 0; j < a->length; j++) {
+            const uint8_t *p = NULL;
+            int64_t n = 0;
+            int got = cell(a, in.layout, j, &p, &n);
+            if (got < 0) {
+                broken = 1;
+                break;
+            }
+            if (got && (white_edge(p, n, 0) || white_edge(p, n, 1))) {
+                found = 1;
+                break;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    input_release(&in);
+    if (broken) {
+        PyErr_SetString(PyExc_ValueError, "a string view points outside its buffers");
+        return NULL;
+    }
+    return PyBool_FromLong(found);
+}
+
 /* ---- CSV field counts ----------------------------------------------------------------------- */
 
 struct line_state {
@@ -1137,6 +1211,7 @@ static PyMethodDef methods[] = {
     {"csv_fields", csv_fields, METH_VARARGS, csv_fields_doc},
     {"digit_runs", digit_runs, METH_VARARGS, digit_runs_doc},
     {"members", members, METH_VARARGS, members_doc},
+    {"padded", padded, METH_O, padded_doc},
     {NULL, NULL, 0, NULL},
 };
 

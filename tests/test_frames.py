@@ -174,3 +174,38 @@ def test_digit_runs_needs_a_positive_length() -> None:
 
     with pytest.raises(ValueError):
         digit_runs(pl.Series(["1"]), 0)
+
+
+# -- stripped ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(" \t\u3000ab中", max_size=8)), max_size=15),
+    st.booleans(),
+)
+def test_stripped_is_strip_chars(cells: list[str | None], pure: bool) -> None:
+    from compliance.frames import stripped
+    from compliance.validation.native import PURE_PYTHON_ENV
+
+    frame = pl.DataFrame({"id": cells}, schema={"id": pl.String}).lazy()
+    with pytest.MonkeyPatch.context() as patch:
+        if pure:
+            patch.setenv(PURE_PYTHON_ENV, "1")
+        else:
+            patch.delenv(PURE_PYTHON_ENV, raising=False)
+        expr = stripped(frame, "id")
+    got = frame.select(expr.alias("s")).collect().to_series().to_list()
+    assert got == frame.select(pl.col("id").str.strip_chars()).collect().to_series().to_list()
+
+
+def test_stripped_leaves_out_the_strip_only_when_nothing_needs_one() -> None:
+    from compliance.frames import stripped
+    from compliance.validation import native
+
+    clean = pl.DataFrame({"id": ["R001", None, "R002"], "n": [1, 2, 3]})
+    padded = pl.DataFrame({"id": ["R001", "R002 "]})
+    assert "strip" in str(stripped(padded, "id"))
+    assert "strip" in str(stripped(clean, "n"))  # not text: cast and strip
+    assert clean.select(stripped(clean, "n")).to_series().to_list() == ["1", "2", "3"]
+    assert ("strip" not in str(stripped(clean, "id"))) is native.enabled()

@@ -452,6 +452,7 @@ def test_the_helpers_run_on_several_threads_at_once() -> None:
             native.matches(series, pattern),
             native.digit_runs(series, 11),
             native.decimals(series),
+            native.padded(series),
         ]
 
     alone = results()
@@ -509,3 +510,37 @@ def test_members_is_is_in() -> None:
     strings = ["a", "", "é", "a" * 20]
     assert native.members(series, strings).to_list() == series.is_in(strings).to_list()
     assert native.members(series, ["x"] * 257) is None  # more than the helper takes
+
+
+# -- surrounding white space ------------------------------------------------------------------
+
+#: Every character of Unicode's White_Space property, and some that are not in it but look
+#: alike (zero-width space, the information separators Python's str.isspace accepts).
+_SPACES = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000"
+_NEAR_SPACES = "\u200b\x1c\x1f\u180e\ufeff"
+
+
+@needs_helper
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(_SPACES + _NEAR_SPACES + "aé中", max_size=6),
+            st.text("abc-_ 中", max_size=20),  # past the 12 bytes a view holds inline
+        ),
+        max_size=12,
+    )
+)
+def test_padded_says_whether_strip_chars_changes_a_cell(cells: list[str | None]) -> None:
+    series = pl.Series(cells, dtype=pl.String)
+    assert native.padded(series) is bool((series.str.strip_chars() != series).any())
+
+
+@needs_helper
+@pytest.mark.parametrize("space", list(_SPACES))
+def test_padded_knows_every_white_space_character(space: str) -> None:
+    for cell in (space + "x", "x" + space, "中" + space, space + "中"):
+        assert native.padded(pl.Series([cell])) is True, repr(cell)
+    for near in _NEAR_SPACES:
+        assert native.padded(pl.Series([near + "x" + near])) is False, repr(near)

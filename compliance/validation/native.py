@@ -133,6 +133,13 @@ def decimals(series: pl.Series) -> tuple[bool, bool, int] | None:
     return bool(plain), bool(dot), int(widest)
 
 
+def padded(series: pl.Series) -> bool | None:
+    """Whether any cell of a text column begins or ends with white space, that is whether
+    ``str.strip_chars()`` would change any cell; None where the helper is not in use."""
+    found = _raw("padded", series)
+    return None if found is None else bool(found)
+
+
 def csv_fields(
     path: os.PathLike[str] | str, width: int, limit: int | None, *, wide: bool, report: int
 ) -> tuple[list[int], int, bool] | None:
