@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from compliance.errors import ProfileError
+from compliance.frames import stripped
 from compliance.indicator import Context
 
 #: Findings list at most this many example rows; the rest are counted.
@@ -41,9 +42,11 @@ def period_utc(ctx: Context) -> tuple[datetime, datetime]:
     return start.replace(tzinfo=None), end.replace(tzinfo=None)
 
 
-def text_present(column: str) -> pl.Expr:
-    """A non-blank string cell."""
-    return pl.col(column).is_not_null() & (pl.col(column).str.strip_chars().str.len_chars() > 0)
+def text_present(column: str, frame: pl.LazyFrame | pl.DataFrame | None = None) -> pl.Expr:
+    """A non-blank string cell. With ``frame`` (the table the expression will run on, or
+    a superset of its rows), the strip is left out when no cell needs one."""
+    text = stripped(frame, column) if frame is not None else pl.col(column).str.strip_chars()
+    return pl.col(column).is_not_null() & (text.str.len_bytes() > 0)
 
 
 def ratio_score(measured: float, target: float) -> float:

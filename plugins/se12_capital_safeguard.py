@@ -13,6 +13,7 @@ import polars as pl
 from compliance_builtin._common import load_schema, schema_id, yaml_bytes
 
 from compliance import hookimpl
+from compliance.frames import stripped
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 __all__ = ["CapitalSafeguard"]
@@ -332,7 +333,7 @@ class CapitalSafeguard(Indicator):
         known = sorted({ln.line_id for ln in lines if ln.line_id})
         frame = table.frame.filter(pl.col("date").is_not_null())
         inside = pl.col("date").is_between(start, end)
-        voucher = pl.col("voucher_id").cast(pl.Utf8).str.strip_chars()
+        voucher = stripped(table.frame, "voucher_id")
         # A payment whose amount or category could not be read is not documented either.
         undocumented = (
             voucher.is_null()
@@ -342,7 +343,7 @@ class CapitalSafeguard(Indicator):
         )
         # budget_line is an optional column: a ledger without it is checked on vouchers only.
         if "budget_line" in frame.collect_schema().names():
-            line_ref = pl.col("budget_line").cast(pl.Utf8).str.strip_chars()
+            line_ref = stripped(table.frame, "budget_line")
             undocumented = undocumented | (
                 line_ref.is_not_null() & (line_ref != "") & ~line_ref.is_in(known)
             )

@@ -13,6 +13,7 @@ import polars as pl
 from compliance_builtin._common import csv_bytes, load_schema, schema_id, yaml_bytes
 
 from compliance import hookimpl
+from compliance.frames import stripped
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 __all__ = ["InstitutionalSafeguard"]
@@ -272,7 +273,7 @@ class InstitutionalSafeguard(Indicator):
         month_target = float(ctx.threshold("min_active_month_share"))
 
         frame = table.frame.filter(pl.col("date").is_between(start, end)).with_columns(
-            pl.col("rule_id").cast(pl.Utf8).str.strip_chars().alias("__rule")
+            stripped(table.frame, "rule_id").alias("__rule")
         )
         # A missing or unreadable rule_id quotes no registered rule.
         known = pl.col("__rule").is_in(registered).fill_null(False)

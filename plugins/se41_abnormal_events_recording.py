@@ -130,7 +130,7 @@ class AbnormalEventsRecording(Indicator):
         defects: dict[str, pl.Expr] = {
             f"{f} missing": pl.col(f).is_null() for f in ("occurred_at", "category", "status")
         }
-        defects.update({f"{f} missing": ~text_present(f) for f in fields})
+        defects.update({f"{f} missing": ~text_present(f, table.frame) for f in fields})
         defects["closed without a closing time"] = closed & pl.col("closed_at").is_null()
         defects["closed before it occurred"] = closed & (
             pl.col("closed_at") < pl.col("occurred_at")

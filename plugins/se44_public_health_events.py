@@ -235,7 +235,7 @@ class PublicHealthEvents(Indicator):
             return 0.0
         linked = (
             table.frame.select(
-                pl.len().alias("n"), text_present("platform_ref").sum().alias("linked")
+                pl.len().alias("n"), text_present("platform_ref", table.frame).sum().alias("linked")
             )
             .collect()
             .row(0)
@@ -248,7 +248,8 @@ class PublicHealthEvents(Indicator):
         ctx.metric("platform_linked_share", round(share, 4))
         if share >= target:
             return 1.0
-        rows = table.frame.filter(~text_present("platform_ref")).select("__file", "__row").head(3)
+        unlinked = ~text_present("platform_ref", table.frame)
+        rows = table.frame.filter(unlinked).select("__file", "__row").head(3)
         ctx.finding(
             f"{n - k} of {n} events have no platform reference ({share:.0%} linked; "
             f"{target:.0%} expected)",
