@@ -101,6 +101,14 @@ class EmergencySuppliesReserve(Indicator):
         table = ctx.table(READINGS)
         return None if table is None else table.frame
 
+    def _latest(self, ctx: Context, frame: pl.LazyFrame, end: datetime) -> pl.LazyFrame:
+        """:func:`latest_stock`, computed once per evaluation (R1 and R2 both read it)."""
+        cache: dict[tuple[int, datetime], pl.DataFrame] = self.__dict__.setdefault("_cache", {})
+        key = (id(ctx), end)
+        if key not in cache:
+            cache[key] = latest_stock(frame, end).collect()
+        return cache[key].lazy()
+
     @rule(
         "R1",
         "Stock per resident meets the minimum for every category",
@@ -120,7 +128,7 @@ class EmergencySuppliesReserve(Indicator):
         _, end = period_bounds_utc(ctx.period, ctx.threshold("timezone"), self.code)
         minimums = {str(k): float(v) for k, v in dict(ctx.threshold("min_per_capita")).items()}
         stock = dict(
-            latest_stock(frame, end)
+            self._latest(ctx, frame, end)
             .filter(pl.col("expires_on").is_null() | (pl.col("expires_on") >= ctx.period.end))
             .group_by("category")
             .agg(pl.col("quantity").sum())
@@ -166,7 +174,7 @@ class EmergencySuppliesReserve(Indicator):
         _, end = period_bounds_utc(ctx.period, ctx.threshold("timezone"), self.code)
         target = float(ctx.threshold("unexpired_share_min"))
         soon = ctx.period.end + timedelta(days=int(ctx.threshold("expiry_warning_days")))
-        stocked = latest_stock(frame, end).filter(pl.col("quantity") > 0)
+        stocked = self._latest(ctx, frame, end).filter(pl.col("quantity") > 0)
         expired = pl.col("expires_on") < ctx.period.end
         expiring = ~expired & (pl.col("expires_on") <= soon)
         summary, examples = pl.collect_all(
