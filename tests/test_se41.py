@@ -5,7 +5,10 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import polars as pl
 from compliance_builtin import se41_abnormal_events_recording as se41
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.bundle.model import Community, Period
 from compliance.indicator import SampleSpec
@@ -74,3 +77,25 @@ def test_sample_is_deterministic_and_sized() -> None:
     text = a[0][1].decode()
     assert text.count("\n") == 2001
     assert ",drug_related," not in text  # the fair community never records drug cases
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.booleans()), min_size=4, max_size=4),
+        max_size=20,
+    )
+)
+def test_first_defect_names_the_first_defect_that_holds(rows: list[list[bool | None]]) -> None:
+    """The helper SE41, SE42, SE44 and SE46 share: a null defect does not hold."""
+    from compliance_builtin._cps import first_defect
+
+    names = ["a missing", "b late", "c", "d twice"]
+    frame = pl.DataFrame(
+        {f"x{i}": [r[i] for r in rows] for i in range(4)},
+        schema={f"x{i}": pl.Boolean for i in range(4)},
+    )
+    found = frame.select(first_defect({n: pl.col(f"x{i}") for i, n in enumerate(names)}))
+    expected = [next((n for n, v in zip(names, r, strict=True) if v), None) for r in rows]
+    assert found.to_series().to_list() == expected
+    assert found.to_series().dtype == pl.String
