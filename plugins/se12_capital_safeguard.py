@@ -349,8 +349,11 @@ class CapitalSafeguard(Indicator):
             )
         sums_q = (
             frame.filter(inside & pl.col("category").is_not_null())
-            .group_by(pl.col("date").dt.year().alias("year"), "category")
+            # By day first: the year of each distinct day, not of each payment.
+            .group_by("date", "category")
             .agg(pl.col("amount").fill_null(0).sum().alias("amount"))
+            .group_by(pl.col("date").dt.year().alias("year"), "category")
+            .agg(pl.col("amount").sum())
         )
         counts_q = frame.select(
             inside.sum().alias("inside"),
@@ -448,6 +451,7 @@ class CapitalSafeguard(Indicator):
         needed = max(1, math.ceil(share * len(months)))
         active = (
             table.frame.filter(pl.col("date").is_between(start, end) & (pl.col("amount") > 0))
+            .select(pl.col("date").unique())  # a month per distinct day, not per payment
             .select((pl.col("date").dt.year() * 100 + pl.col("date").dt.month()).alias("ym"))
             .unique()
             .collect()["ym"]
