@@ -1070,7 +1070,7 @@ static void scan_piece(struct line_state *st, const uint8_t *p, const uint8_t *e
 }
 
 PyDoc_STRVAR(csv_fields_doc,
-             "csv_fields(path, width, limit, wide, report) -> (lines, count, odd)\n\n"
+             "csv_fields(source, width, limit, wide, report) -> (lines, count, odd)\n\n"
              "The physical lines after the first whose number of fields differs from width,\n"
              "as compliance.evidence.tables._csv_field_check computes it with polars: a line\n"
              "with no quote has one field more than it has commas; a line with quotes is cut\n"
@@ -1079,80 +1079,111 @@ PyDoc_STRVAR(csv_fields_doc,
              "carriage returns is never wrong. At most limit + 1 lines are looked at (limit\n"
              "< 0: all). Returns the first `report` wrong line numbers, how many are wrong,\n"
              "and whether a looked-at line with quotes or a wrong count has an odd number of\n"
-             "quotes (a quoted line break, which only a CSV reader can count exactly).");
+             "quotes (a quoted line break, which only a CSV reader can count exactly).\n"
+             "source is the file's path, or its whole content as bytes.");
+
+/* The field-count scan over a file's bytes, fed chunk by chunk. */
+struct field_scan {
+    struct line_state st;
+    struct field_counts *fc;
+    int64_t line, looked, limit;
+    int started, done;
+};
+
+static void field_scan_feed(struct field_scan *sc, const uint8_t *at, const uint8_t *stop)
+{
+    while (!sc->done && at < stop) {
+        const uint8_t *nl = memchr(at, '\n', (size_t)(stop - at));
+        const uint8_t *piece_end = nl ? nl : stop;
+        if (piece_end > at) {
+            sc->started = 1;
+            if (sc->line > 1)
+                scan_piece(&sc->st, at, piece_end);
+        }
+        if (nl == NULL)
+            break; /* the line goes on in the next chunk */
+        if (sc->line > 1) {
+            if (sc->limit >= 0 && sc->looked > sc->limit) {
+                sc->done = 1;
+                break;
+            }
+            sc->looked++;
+            judge_line(&sc->st, sc->line, sc->fc);
+        }
+        memset(&sc->st, 0, sizeof sc->st);
+        sc->started = 0;
+        sc->line++;
+        at = nl + 1;
+    }
+}
+
+static void field_scan_finish(struct field_scan *sc)
+{
+    if (!sc->done && sc->started && sc->line > 1 && !(sc->limit >= 0 && sc->looked > sc->limit))
+        judge_line(&sc->st, sc->line, sc->fc); /* a last line without a line break */
+}
 
 static PyObject *csv_fields(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *path_bytes = NULL;
+    PyObject *source;
     long long width, limit;
     int wide, report;
-    if (!PyArg_ParseTuple(args, "O&LLpi:csv_fields", PyUnicode_FSConverter, &path_bytes, &width,
-                          &limit, &wide, &report))
+    if (!PyArg_ParseTuple(args, "OLLpi:csv_fields", &source, &width, &limit, &wide, &report))
         return NULL;
     if (report < 0 || report > 1000) {
-        Py_DECREF(path_bytes);
         PyErr_SetString(PyExc_ValueError, "report must be between 0 and 1000");
         return NULL;
     }
     int64_t found[1000];
     struct field_counts fc = {width, 0, report, wide, 0, found};
-    int64_t line = 1, looked = 0;
-    int failed = 0;
-    uint8_t *buffer = malloc(1 << 20);
-    if (buffer == NULL) {
-        Py_DECREF(path_bytes);
-        return PyErr_NoMemory();
-    }
-    Py_BEGIN_ALLOW_THREADS
-    FILE *file = fopen(PyBytes_AS_STRING(path_bytes), "rb");
-    if (file == NULL) {
-        failed = 1;
+    struct field_scan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.fc = &fc;
+    sc.line = 1;
+    sc.limit = limit;
+    if (PyBytes_Check(source)) {
+        /* The content, already read: scanned in place (the bytes object is immutable and
+           held by the caller for the whole call). */
+        const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(source);
+        Py_ssize_t size = PyBytes_GET_SIZE(source);
+        Py_BEGIN_ALLOW_THREADS
+        field_scan_feed(&sc, data, data + size);
+        field_scan_finish(&sc);
+        Py_END_ALLOW_THREADS
     } else {
-        struct line_state st;
-        memset(&st, 0, sizeof st);
-        int started = 0, done = 0;
-        size_t got;
-        while (!done && (got = fread(buffer, 1, 1 << 20, file)) > 0) {
-            const uint8_t *at = buffer, *stop = buffer + got;
-            while (at < stop) {
-                const uint8_t *nl = memchr(at, '\n', (size_t)(stop - at));
-                const uint8_t *piece_end = nl ? nl : stop;
-                if (piece_end > at) {
-                    started = 1;
-                    if (line > 1)
-                        scan_piece(&st, at, piece_end);
-                }
-                if (nl == NULL)
-                    break; /* the line goes on in the next chunk */
-                if (line > 1) {
-                    if (limit >= 0 && looked > limit) {
-                        done = 1;
-                        break;
-                    }
-                    looked++;
-                    judge_line(&st, line, &fc);
-                }
-                memset(&st, 0, sizeof st);
-                started = 0;
-                line++;
-                at = nl + 1;
-            }
+        PyObject *path_bytes = NULL;
+        if (!PyUnicode_FSConverter(source, &path_bytes))
+            return NULL;
+        int failed = 0;
+        uint8_t *buffer = malloc(1 << 20);
+        if (buffer == NULL) {
+            Py_DECREF(path_bytes);
+            return PyErr_NoMemory();
         }
-        if (ferror(file))
+        Py_BEGIN_ALLOW_THREADS
+        FILE *file = fopen(PyBytes_AS_STRING(path_bytes), "rb");
+        if (file == NULL) {
             failed = 1;
-        else if (!done && started && line > 1 && !(limit >= 0 && looked > limit))
-            judge_line(&st, line, &fc); /* a last line without a line break */
-        fclose(file);
-    }
-    Py_END_ALLOW_THREADS
-    free(buffer);
-    if (failed) {
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_bytes);
+        } else {
+            size_t got;
+            while (!sc.done && (got = fread(buffer, 1, 1 << 20, file)) > 0)
+                field_scan_feed(&sc, buffer, buffer + got);
+            if (ferror(file))
+                failed = 1;
+            else
+                field_scan_finish(&sc);
+            fclose(file);
+        }
+        Py_END_ALLOW_THREADS
+        free(buffer);
+        if (failed) {
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_bytes);
+            Py_DECREF(path_bytes);
+            return NULL;
+        }
         Py_DECREF(path_bytes);
-        return NULL;
     }
-    Py_DECREF(path_bytes);
     int64_t count = fc.count, shown = count < report ? count : report;
     PyObject *lines = PyList_New((Py_ssize_t)shown);
     if (lines == NULL)

@@ -413,6 +413,9 @@ def test_field_counts_are_those_of_the_polars_check(
         mp.undo()
     expected = (list(row["lines"] or []), int(row["count"] or 0), bool(row["multiline"]))
     assert native.csv_fields(path, width, limit, wide=wide, report=5) == expected
+    # The same from the content already in memory (as the table reader passes it).
+    data = path.read_bytes()
+    assert native.csv_fields(path, width, limit, wide=wide, report=5, data=data) == expected
 
 
 @needs_helper

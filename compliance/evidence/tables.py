@@ -277,7 +277,12 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None, data: bytes | Non
         if frame is not None:  # the C helper, where it is built (native.py)
             with contextlib.suppress(OSError):
                 counted = native.csv_fields(
-                    path, len(header), limit, wide=len(header) > _WIDE, report=_REPORT_ROWS
+                    path,
+                    len(header),
+                    limit,
+                    wide=len(header) > _WIDE,
+                    report=_REPORT_ROWS,
+                    data=data,
                 )
         if counted is None:
             with contextlib.suppress(Exception):

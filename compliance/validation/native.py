@@ -141,17 +141,28 @@ def padded(series: pl.Series) -> bool | None:
 
 
 def csv_fields(
-    path: os.PathLike[str] | str, width: int, limit: int | None, *, wide: bool, report: int
+    path: os.PathLike[str] | str,
+    width: int,
+    limit: int | None,
+    *,
+    wide: bool,
+    report: int,
+    data: bytes | None = None,
 ) -> tuple[list[int], int, bool] | None:
     """The CSV field-count check of ``compliance.evidence.tables`` in one pass over the
     file: the first ``report`` line numbers whose field count differs from ``width``, how
     many differ, and whether a line it looked at closely has an odd number of quotes;
-    None where the helper is not in use."""
+    None where the helper is not in use. ``data``: the file's content, when it has been
+    read already (then the file is not read again)."""
     if not enabled():
         return None
     assert _native is not None
     lines, count, odd = _native.csv_fields(
-        os.fspath(path), width, -1 if limit is None else limit, wide, report
+        os.fspath(path) if data is None else data,
+        width,
+        -1 if limit is None else limit,
+        wide,
+        report,
     )
     return list(lines), int(count), bool(odd)
 
