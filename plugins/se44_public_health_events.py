@@ -233,12 +233,9 @@ class PublicHealthEvents(Indicator):
                 "shared with the platform's monitoring and dispatch.",
             )
             return 0.0
+        present = text_present("platform_ref", table.frame)  # probes the column once
         linked = (
-            table.frame.select(
-                pl.len().alias("n"), text_present("platform_ref", table.frame).sum().alias("linked")
-            )
-            .collect()
-            .row(0)
+            table.frame.select(pl.len().alias("n"), present.sum().alias("linked")).collect().row(0)
         )
         n, k = int(linked[0]), int(linked[1] or 0)
         if n == 0:
@@ -248,8 +245,7 @@ class PublicHealthEvents(Indicator):
         ctx.metric("platform_linked_share", round(share, 4))
         if share >= target:
             return 1.0
-        unlinked = ~text_present("platform_ref", table.frame)
-        rows = table.frame.filter(unlinked).select("__file", "__row").head(3)
+        rows = table.frame.filter(~present).select("__file", "__row").head(3)
         ctx.finding(
             f"{n - k} of {n} events have no platform reference ({share:.0%} linked; "
             f"{target:.0%} expected)",
