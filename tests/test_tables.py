@@ -394,7 +394,18 @@ _AWKWARD_CSV: dict[str, bytes] = {
     "header only": b"device,at\n",
     "empty": b"",
     "no final newline": b"device,at\nD-001,2025-03-01T08:00:00Z",
+    "rows of empty fields": b"device,at,note\nD-001,2025-03-01T08:00:00Z,\n,,\n,x,y\n",
+    "big": b"device,at\n" + b"D-001,2025-03-01T08:00:00Z\n" * 50_000,
 }
+
+
+def test_a_blank_row_is_dropped_wherever_its_last_field_is(tmp_path: Path) -> None:
+    """Only a file whose last column has a null can hold a row of empty fields; it is
+    dropped, and a row with its last field set is kept however empty the rest."""
+    table = read(write(tmp_path, "a.csv", "device,at,note\n,,\n,,x\n,,\n"))
+    assert table.rows == 1
+    assert table.frame is not None
+    assert table.frame.collect().get_column("__row").to_list() == [2]
 
 
 @pytest.mark.parametrize("name", sorted(_AWKWARD_CSV))
@@ -408,10 +419,14 @@ def test_a_file_read_into_memory_reads_like_one_streamed_from_disk(
     content = _AWKWARD_CSV[name]
     file = write(tmp_path, "log.csv", content)
     in_memory = read(file)
+    monkeypatch.setattr(tables, "_HASH_INLINE_MAX", -1)  # hashed on the thread
+    threaded = read(file)
     monkeypatch.setattr(tables, "_IN_MEMORY_MAX", -1)
     from_disk = read(file)
-    assert in_memory.sha256 == from_disk.sha256 == {"log.csv": hashlib.sha256(content).hexdigest()}
-    assert in_memory.sizes == from_disk.sizes == {"log.csv": len(content)}
+    digest = {"log.csv": hashlib.sha256(content).hexdigest()}
+    assert in_memory.sha256 == threaded.sha256 == from_disk.sha256 == digest
+    assert in_memory.sizes == threaded.sizes == from_disk.sizes == {"log.csv": len(content)}
+    assert threaded.issues == in_memory.issues
     assert in_memory.issues == from_disk.issues
     assert in_memory.rows == from_disk.rows
     if in_memory.frame is None or from_disk.frame is None:

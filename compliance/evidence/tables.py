@@ -21,7 +21,7 @@ import io
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,9 @@ _WIDE = 256  # columns beyond which the field-count check stops using one big re
 #: CSV files up to this size are read into memory once: hashed and parsed from the same
 #: bytes (one read of the file instead of two). Larger ones are streamed from disk.
 _IN_MEMORY_MAX = 256 << 20
+# A file held in memory and smaller than this is hashed where it is read: a thread to
+# hash ten kilobytes (about 7 microseconds) costs more to start than the hashing.
+_HASH_INLINE_MAX = 1 << 20
 
 
 @dataclass
@@ -270,7 +273,7 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None, data: bytes | Non
     bad_lines: list[int] = []
     bad_count = 0
     padded = frame is None or frame.get_column(frame.columns[-1]).null_count() > 0
-    if frame is not None:
+    if frame is not None and padded:  # a blank row is null in its last column too
         frame = frame.filter(~pl.all_horizontal(pl.exclude(ROW_COLUMN).is_null()))
     if padded:
         counted = None
@@ -611,16 +614,31 @@ def read_table(
     rows = 0
     # Hashing (about a quarter of a plain read's time) runs beside the parse and the
     # validation, whose polars work leaves a core idle part of the time. A CSV file of
-    # moderate size is read once: the thread hashes the bytes polars parses.
-    with ThreadPoolExecutor(1, thread_name_prefix="compliance-sha256") as hashing:
+    # moderate size is read once: the thread hashes the bytes polars parses. The thread
+    # starts with the first file big enough to need it.
+    with contextlib.ExitStack() as stack:
+        pool: list[ThreadPoolExecutor] = []
+
+        def hashing() -> ThreadPoolExecutor:
+            if not pool:
+                pool.append(
+                    stack.enter_context(
+                        ThreadPoolExecutor(1, thread_name_prefix="compliance-sha256")
+                    )
+                )
+            return pool[0]
+
         for bundle_path, path in files:
             paths.append(bundle_path)
             data = _content(path)
-            digest = (
-                hashing.submit(file_digest, path)
-                if data is None
-                else hashing.submit(_bytes_digest, data)
-            )
+            digest: Future[tuple[str, int]]
+            if data is None:
+                digest = hashing().submit(file_digest, path)
+            elif len(data) > _HASH_INLINE_MAX:
+                digest = hashing().submit(_bytes_digest, data)
+            else:
+                digest = Future()
+                digest.set_result(_bytes_digest(data))
             remaining = None if max_rows is None else max(max_rows - rows, 0)
             found, frame = _read_and_validate(
                 validator, bundle_path, path, remaining, max_rows=max_rows, data=data

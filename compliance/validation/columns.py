@@ -542,9 +542,8 @@ class ColumnValidator:
         resource = Resource.from_contents(row_schema, default_specification=DRAFT202012)
         base: Registry[Any] = registry if registry is not None else Registry()
         self._resolver = base.resolver_with_root(resource)
-        self._validator = Draft202012Validator(
-            row_schema, registry=base, format_checker=FormatChecker()
-        )
+        self._base = base
+        self._jsonschema: Any = None  # built on first use: most tables never need it
         props = row_schema.get("properties", {})
         self._properties: dict[str, Any] = dict(props) if isinstance(props, dict) else {}
         self._required: list[str] = [str(r) for r in row_schema.get("required", [])]
@@ -559,6 +558,14 @@ class ColumnValidator:
         if root_type is not None and "object" not in root_type:
             root_fallback.add("type")
         self._root_fallback = frozenset(root_fallback)
+
+    def _row_validator(self) -> Any:
+        """The per-row ``jsonschema`` validator for keywords the column path leaves to it."""
+        if self._jsonschema is None:
+            self._jsonschema = Draft202012Validator(
+                self.row_schema, registry=self._base, format_checker=FormatChecker()
+            )
+        return self._jsonschema
 
     # -- planning -------------------------------------------------------------------------
 
@@ -1037,7 +1044,7 @@ class ColumnValidator:
             .agg(*firsts, pl.col(plan.column).first().alias("\x00raw"), pl.col("\x00i"))
             .collect()
         )
-        validator = self._validator.evolve(schema=plan.schema)
+        validator = self._row_validator().evolve(schema=plan.schema)
         failing: dict[str, list[int]] = {}
         for row in groups.iter_rows(named=True):
             value = self._py_value(
@@ -1084,9 +1091,9 @@ class ColumnValidator:
             exprs.append(pl.col(column).alias(f"raw:{column}"))
         if self._root_fallback & {"unevaluatedProperties", "unevaluatedItems"}:
             # what is "unevaluated" depends on the rest of the schema
-            validator = self._validator
+            validator = self._row_validator()
         else:
-            validator = self._validator.evolve(
+            validator = self._row_validator().evolve(
                 schema={k: self.row_schema[k] for k in self._root_fallback}
             )
         failing: dict[str, list[int]] = {}
