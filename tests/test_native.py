@@ -146,6 +146,27 @@ def test_shaped_tables_get_the_same_verdicts_and_values(frame: pl.DataFrame, clo
 
 
 @needs_helper
+def test_days_of_one_month_in_any_order_get_the_same_values() -> None:
+    """The helper keeps the last month's first day and length: every day of a month,
+    shuffled, the days just past its end, and February of leap and common years one
+    after the other (as dates and as date-times)."""
+    import random
+
+    days = [
+        f"{year}-{month:02d}-{day:02d}"
+        for year, month in ((2024, 2), (2023, 2), (2000, 2), (1900, 2), (2025, 4), (2025, 12))
+        for day in range(0, 33)
+    ]
+    random.Random(7).shuffle(days)
+    ordered = sorted(days)
+    for cells in (days, ordered, [d for pair in zip(days, ordered, strict=True) for d in pair]):
+        same_for({"d": {"type": "string", "format": "date"}}, cells)
+        stamps = [f"{d}T23:59:59+08:00" for d in cells] + [f"{d}T00:00:00Z" for d in cells]
+        frame = pl.DataFrame({name: pl.Series(stamps, dtype=pl.String) for name in ("t", "o")})
+        assert_same(*both(SCHEMA, frame, source_is_text=True))
+
+
+@needs_helper
 def test_known_values() -> None:
     cells = [
         *VALID,
