@@ -433,3 +433,52 @@ def test_a_file_read_into_memory_reads_like_one_streamed_from_disk(
         assert in_memory.frame is from_disk.frame is None
     else:
         assert in_memory.frame.collect().equals(from_disk.frame.collect())
+
+
+_QUOTELESS = st.text(
+    alphabet=st.characters(blacklist_characters='"', blacklist_categories=("Cs",)), max_size=5
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(_QUOTELESS, min_size=3, max_size=3), min_size=1, max_size=8),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_csv_without_quotes_has_no_empty_text_cell(rows: list[list[str]], newline: str) -> None:
+    """The validator is told not to look for empty text cells in a CSV file without a
+    quote character: polars reads an unquoted empty field as null. Whatever the file
+    parses to, no cell is "", and validating with and without the hint agrees."""
+    from compliance.evidence import tables
+    from compliance.validation import ColumnValidator
+
+    data = ("a,b,c" + newline + newline.join(",".join(r) for r in rows) + newline).encode()
+    read = tables._read_csv("t.csv", Path("t.csv"), None, data)
+    if read.frame is None:
+        return
+    assert read.empty_text is False
+    for name, dtype in read.frame.schema.items():
+        if dtype == pl.String:
+            assert "" not in read.frame.get_column(name).to_list()
+    schema = {
+        "type": "object",
+        "properties": {c: {"type": "string", "minLength": 1} for c in "abc"},
+        "required": ["a"],
+    }
+    hinted, probed = (
+        ColumnValidator(schema).validate(
+            read.frame, path="t.csv", source_is_text=True, empty_text=flag
+        )
+        for flag in (False, True)
+    )
+    assert hinted.issues == probed.issues
+    assert hinted.frame.collect().equals(probed.frame.collect(), null_equal=True)
+
+
+def test_a_quoted_empty_field_is_probed_for() -> None:
+    from compliance.evidence import tables
+
+    read = tables._read_csv("t.csv", Path("t.csv"), None, b'a,b\nx,""\n')
+    assert read.empty_text is True
+    assert read.frame is not None
+    assert read.frame.get_column("b").to_list() == [""]

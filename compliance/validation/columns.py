@@ -284,6 +284,8 @@ def _text_shapes(
     datetimes: list[str],
     numbers: list[str],
     texts: list[str] | tuple[str, ...] = (),
+    *,
+    empty_text: bool = True,
 ) -> dict[str, _Shape]:
     """Cheap facts about text columns that let the validator skip per-cell work.
 
@@ -294,13 +296,17 @@ def _text_shapes(
     as numbers: whether every cell is a plain decimal or integer (then no number regex, no
     boolean test and no float round trip per cell). For any text column in ``texts``:
     whether no cell is the empty string (then "present" is "not null" and the column
-    passes through untouched). A column whose probe fails takes the general path, so the
-    facts only ever decide speed, never a verdict (tests/test_columns.py:
-    test_shape_shortcuts_change_nothing).
+    passes through untouched); ``empty_text=False`` says so of all of them unprobed. A
+    column whose probe fails takes the general path, so the facts only ever decide
+    speed, never a verdict (tests/test_columns.py: test_shape_shortcuts_change_nothing).
     """
     if not datetimes and not numbers and not texts:
         return {}
-    probes = [(pl.col(column) == "").any().alias(f"e{i}") for i, column in enumerate(texts)]
+    # Whether a text column has an empty cell: one comparison each, as Series calls (a
+    # query costs some 0.1 ms to plan and start, as much as the comparison on a small
+    # table).
+    empties = [empty_text and bool((frame.get_column(column) == "").any()) for column in texts]
+    probes: list[pl.Expr] = []
     tails: dict[str, str] = {}
     loose: list[str] = []
     for i, column in enumerate(datetimes):
@@ -331,8 +337,8 @@ def _text_shapes(
         ]
     facts = frame.select(probes).row(0, named=True) if probes else {}
     found: dict[str, dict[str, Any]] = {}
-    for i, column in enumerate(texts):
-        if not facts[f"e{i}"]:
+    for column, empty in zip(texts, empties, strict=True):
+        if not empty:
             found.setdefault(column, {})["empty"] = False
     for i, column in enumerate(datetimes):
         if column not in tails:
@@ -418,6 +424,8 @@ class ValidationResult:
     frame: pl.LazyFrame
     issues: list[Issue] = field(default_factory=list)
     rows: int = 0
+    #: The rows of ``frame``, already in memory (collecting ``frame`` costs a query).
+    table: pl.DataFrame | None = None
 
 
 @dataclass
@@ -1173,6 +1181,7 @@ class ColumnValidator:
         path: str,
         source_is_text: bool,
         json_kinds: Mapping[str, str] | None = None,
+        empty_text: bool = True,
     ) -> ValidationResult:
         """Check every column of ``frame`` and return it typed, with the issues found.
 
@@ -1181,6 +1190,9 @@ class ColumnValidator:
         :param json_kinds: property name -> name of a column in ``frame`` holding the first
             character of each cell's raw JSON value (``n``, ``"``, ``t``, ``{``, a digit...;
             null when the key is absent). Those columns are dropped from the result.
+        :param empty_text: False when the reader knows that no text cell is the empty
+            string (a CSV file without a quote character); the columns are then not
+            searched for one.
         Row numbers come from a ``__row`` column when the frame has one, else the
         1-based position.
         """
@@ -1271,6 +1283,7 @@ class ColumnValidator:
                 )
             ),
             [c for c in columns if source_is_text and schema[c] == pl.String and c not in kinds],
+            empty_text=empty_text,
         )
         helpers_exprs: list[pl.Expr] = []
         for plan in plans:
@@ -1388,21 +1401,17 @@ class ColumnValidator:
         failing: set[str] = set()  # mask columns with at least one True
         if report:
             # Counts first (a sum per mask); row numbers only for the masks that failed.
-            counts = mat.select(
-                pl.col(name).sum().alias(f"n{i}") for i, (_, _, name, _) in enumerate(report)
-            ).row(0)
+            # Series calls, not a query: a query costs some 0.1 ms to plan and start,
+            # which is most of the time of a small table's count.
+            counts = [mat.get_column(name).sum() for _, _, name, _ in report]
             failed = [i for i, n in enumerate(counts) if n]
-            firsts = (
-                mat.select(
-                    rownum.filter(pl.col(report[i][2]))
-                    .head(self.report_rows)
-                    .implode()
-                    .alias(f"r{i}")
+            firsts: list[list[int]] = []
+            if failed:
+                numbers = mat.select(rownum).to_series()
+                firsts = [
+                    numbers.filter(mat.get_column(report[i][2])).head(self.report_rows).to_list()
                     for i in failed
-                ).row(0)
-                if failed
-                else ()
-            )
+                ]
             for i, rows_found in zip(failed, firsts, strict=True):
                 where, keyword, name, message = report[i]
                 failing.add(name)
@@ -1436,7 +1445,7 @@ class ColumnValidator:
         out = self._output(
             plans, mat, df, schema, columns, source_is_text, helpers, nulling, shapes
         )
-        return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height)
+        return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height, table=out)
 
     def _message(self, plan: _Plan, keyword: str, *, has_kind: bool) -> str:
         if keyword == "required":
