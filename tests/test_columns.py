@@ -359,7 +359,14 @@ SHAPED_SCHEMA = obj(
         "m": {"type": ["number", "boolean", "null"]},
         "t": {"type": "string", "format": "date-time"},
         "o": {"type": ["string", "null"], "format": "date-time"},
-    }
+        # text columns, every cell present or not (the "full" shortcut of _masks)
+        "s": {"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^[a-c7]+$"},
+        "e": {"enum": ["a", "bb", 7, None]},
+        "c": {"type": ["string", "null"], "const": "a", "minimum": 3},
+        "q": {"type": ["null"], "enum": ["a", 7]},
+        "f": False,
+    },
+    required=["s", "f"],
 )
 PLAIN_NUMBERS = st.one_of(
     st.integers(-10, 2000).map(str),
@@ -401,6 +408,10 @@ def shaped_frames(draw: st.DrawFn) -> pl.DataFrame:
         t=column(STRICT_TIMES, OTHER_TIMES),
         o=column(STRICT_TIMES, OTHER_TIMES),
         z=column(st.sampled_from(["a", "b"]), st.just("")),  # not in the schema
+        **{
+            name: column(st.sampled_from(["a", "bb", "ccc", "7"]), st.sampled_from(["abcd", "x"]))
+            for name in "secqf"
+        },
     )
 
 

@@ -126,6 +126,7 @@ _BOOLEAN_TEXT = pl.Series(_TRUE_TEXT + _FALSE_TEXT, dtype=pl.String).implode()
 _TRUE_TEXT_SET = pl.Series(_TRUE_TEXT, dtype=pl.String).implode()
 _BOOLEAN_KINDS = pl.Series(["t", "f"], dtype=pl.String).implode()
 _NUMBER_CODES = pl.Series([_INT, _NUM], dtype=pl.UInt8).implode()
+_NUMBER_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
 _NUMBER_RE = r"^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
 _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATETIME_RE = (
@@ -277,6 +278,7 @@ class _Shape:
     decimals: bool = False  # every non-empty cell is -?digits, with an optional .digits
     integers: bool = False  # ...with no fraction and short enough for an Int64
     empty: bool = True  # some cell may be the empty string (False: known to be none)
+    full: bool = False  # no cell is null or empty: every cell is present
 
 
 def _text_shapes(
@@ -296,7 +298,8 @@ def _text_shapes(
     as numbers: whether every cell is a plain decimal or integer (then no number regex, no
     boolean test and no float round trip per cell). For any text column in ``texts``:
     whether no cell is the empty string (then "present" is "not null" and the column
-    passes through untouched); ``empty_text=False`` says so of all of them unprobed. A
+    passes through untouched), and whether no cell is null either (then every cell is
+    present); ``empty_text=False`` says there is no empty cell, unprobed. A
     column whose probe fails takes the general path, so the facts only ever decide
     speed, never a verdict (tests/test_columns.py: test_shape_shortcuts_change_nothing).
     """
@@ -339,7 +342,8 @@ def _text_shapes(
     found: dict[str, dict[str, Any]] = {}
     for column, empty in zip(texts, empties, strict=True):
         if not empty:
-            found.setdefault(column, {})["empty"] = False
+            full = frame.get_column(column).null_count() == 0  # kept by the column
+            found.setdefault(column, {}).update(empty=False, full=full)
     for i, column in enumerate(datetimes):
         if column not in tails:
             continue
@@ -879,6 +883,20 @@ class ColumnValidator:
         """
         code = pl.col(plan.h("code"))
         present = code != _ABSENT
+        # Every cell is present text that can only read as a string (see _Shape.full): the
+        # keywords need no type code per cell, and "required" cannot fail.
+        reading = plan.types or plan.implied  # as _cells reads the cells
+        kinds = set(reading or ())
+        full = (
+            shape is not None
+            and shape.full
+            and not has_kind
+            and dtype == pl.String
+            and (reading is None or ("string" in kinds and kinds <= {"string", "null"}))
+        )
+
+        def on_strings(mask: pl.Expr) -> pl.Expr:
+            return mask if full else is_string & mask
 
         def col(name: str) -> pl.Expr:
             if plan.h(name) in helpers:
@@ -890,8 +908,8 @@ class ColumnValidator:
         is_string = code == _STR
         masks: dict[str, pl.Expr] = {}
         if plan.forbidden:
-            return {"false": present}
-        if plan.required:
+            return {"false": pl.lit(True) if full else present}
+        if plan.required and not full:
             null_ok = plan.types is not None and "null" in plan.types and not has_kind
             if not null_ok:
                 masks["required"] = ~present
@@ -904,12 +922,17 @@ class ColumnValidator:
             elif key in ("enum", "const") and plan.h(f"in:{key}") in helpers:
                 # Only strings allowed, and the C helper found the members (the same
                 # test as _member's for such a list).
-                hit = (code == _STR) & pl.col(plan.h(f"in:{key}"))
-                masks[key] = present & ~hit.fill_null(False)
+                hit = on_strings(pl.col(plan.h(f"in:{key}")))
+                masks[key] = ~hit.fill_null(False) if full else present & ~hit.fill_null(False)
             elif key in ("enum", "const"):
-                masks[key] = present & ~self._member(
-                    value if key == "enum" else [value], code, num, txt, col("bool")
-                )
+                members = value if key == "enum" else [value]
+                if full:  # a cell is a string: only string members can equal it
+                    strings = [m for m in members if isinstance(m, str)]
+                    masks[key] = ~txt.is_in(strings) if strings else pl.lit(True)
+                else:
+                    masks[key] = present & ~self._member(members, code, num, txt, col("bool"))
+            elif key in _NUMBER_KEYWORDS and full:
+                continue  # no cell is a number
             elif key == "minimum":
                 masks[key] = is_number & (num < value)
             elif key == "maximum":
@@ -920,13 +943,13 @@ class ColumnValidator:
                 masks[key] = is_number & (num >= value)
             elif key == "pattern":
                 if plan.h("match") in helpers:  # matched by the C helper
-                    masks[key] = is_string & ~pl.col(plan.h("match"))
+                    masks[key] = on_strings(~pl.col(plan.h("match")))
                 else:
-                    masks[key] = is_string & ~txt.str.contains(str(value))
+                    masks[key] = on_strings(~txt.str.contains(str(value)))
             elif key == "minLength":
-                masks[key] = is_string & (txt.str.len_chars() < value)
+                masks[key] = on_strings(txt.str.len_chars() < value)
             elif key == "maxLength":
-                masks[key] = is_string & (txt.str.len_chars() > value)
+                masks[key] = on_strings(txt.str.len_chars() > value)
             elif key == "format":
                 temporal = next(
                     (f for t, f in _TEMPORAL_FORMAT.items() if isinstance(dtype, t)), None
@@ -950,7 +973,7 @@ class ColumnValidator:
                             ok = ok & _leap_second_ok_parsed(txt, pl.col(parsed))
                     elif value in ("time", "date-time"):
                         ok = ok & _leap_second_ok(txt, 0 if value == "time" else 11)
-                masks[key] = is_string & ~ok
+                masks[key] = on_strings(~ok)
         return {k: m.fill_null(False) for k, m in masks.items()}
 
     @staticmethod
