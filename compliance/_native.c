@@ -676,12 +676,27 @@ struct members {
     int count;
     int64_t size[MAX_MEMBERS];
     const uint8_t *data[MAX_MEMBERS];
+    uint64_t head[MAX_MEMBERS]; /* see head_of */
 };
+
+/* The first eight bytes of a string (fewer, zero-padded, for a shorter one): two strings
+   of one length are equal when these and the bytes after them are. Never reads past n. */
+static inline uint64_t head_of(const uint8_t *p, int64_t n)
+{
+    if (n >= 8)
+        return load64(p);
+    uint64_t v = 0;
+    for (int64_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
 
 static int is_member(const struct members *m, const uint8_t *p, int64_t n)
 {
+    uint64_t head = head_of(p, n);
     for (int k = 0; k < m->count; k++)
-        if (m->size[k] == n && memcmp(m->data[k], p, (size_t)n) == 0)
+        if (m->size[k] == n && m->head[k] == head &&
+            (n <= 8 || memcmp(m->data[k] + 8, p + 8, (size_t)(n - 8)) == 0))
             return 1;
     return 0;
 }
@@ -1281,6 +1296,7 @@ static PyObject *members(PyObject *module, PyObject *args)
             return NULL; /* not a str */
         set.size[k] = size;
         set.data[k] = (const uint8_t *)data; /* owned by the list, which outlives the call */
+        set.head[k] = head_of(set.data[k], size);
     }
     return run(capsule, MEMBERS, NULL, 0, &set);
 }

@@ -536,6 +536,23 @@ def test_members_is_is_in() -> None:
     assert native.members(series, ["x"] * 257) is None  # more than the helper takes
 
 
+@needs_helper
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.text("ab\x00é", max_size=14), st.none()), max_size=30),
+    st.lists(st.text("ab\x00é", max_size=14), max_size=12),
+)
+def test_members_is_is_in_for_strings_alike_in_their_first_bytes(
+    cells: list[str | None], strings: list[str]
+) -> None:
+    """The helper compares a cell's length and first eight bytes before the rest: cells
+    that share a prefix, lengths around eight bytes, NUL and multi-byte characters."""
+    series = pl.Series(cells, dtype=pl.String)
+    found = native.members(series, strings)
+    assert found is not None
+    assert found.to_list() == series.is_in(strings).to_list()
+
+
 # -- surrounding white space ------------------------------------------------------------------
 
 #: Every character of Unicode's White_Space property, and some that are not in it but look
