@@ -93,6 +93,18 @@ static inline uint64_t load64(const uint8_t *p)
     return v;
 }
 
+/* The first eight bytes of a string (fewer, zero-padded, for a shorter one): two strings
+   of one length are equal when these and the bytes after them are. Never reads past n. */
+static inline uint64_t head_of(const uint8_t *p, int64_t n)
+{
+    if (n >= 8)
+        return load64(p);
+    uint64_t v = 0;
+    for (int64_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 static inline uint64_t digits_bad(uint64_t w, uint64_t mask)
 {
     uint64_t high = mask & 0xF0F0F0F0F0F0F0F0ull, threes = mask & 0x3030303030303030ull;
@@ -564,7 +576,17 @@ struct item {
     uint32_t min, max;
 };
 
+/* The last answers for short cells, by a hash of the cell: identifier columns (device,
+   staff, point ids) hold a few values many times over. */
+#define MEMO_SLOTS 64
+struct memo_slot {
+    uint64_t a, b; /* the cell's bytes, see match_memo */
+    int64_t n;     /* its length + 1; 0: the slot is empty */
+    int result;
+};
+
 struct program {
+    struct memo_slot memo[MEMO_SLOTS];
     struct item items[MAX_ITEMS];
     int count;
     uint64_t shortest, longest; /* bytes */
@@ -665,6 +687,29 @@ static int match_cell(struct program *g, const uint8_t *p, int64_t n)
     return reach[n];
 }
 
+/* match_cell, answered from the memo for a cell of up to 16 bytes seen before. Two cells
+   of one length n are equal when their first eight and last eight bytes are (n >= 8), or
+   their n bytes (n < 8). */
+static int match_memo(struct program *g, const uint8_t *p, int64_t n)
+{
+    if (n > 16)
+        return match_cell(g, p, n);
+    uint64_t a = head_of(p, n), b = n >= 8 ? load64(p + n - 8) : 0;
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)n * 0xC2B2AE3D27D4EB4Full)) *
+                 0xFF51AFD7ED558CCDull;
+    struct memo_slot *slot = &g->memo[h >> 58];
+    if (slot->n == n + 1 && slot->a == a && slot->b == b)
+        return slot->result;
+    int result = match_cell(g, p, n);
+    if (result >= 0) {
+        slot->a = a;
+        slot->b = b;
+        slot->n = n + 1;
+        slot->result = result;
+    }
+    return result;
+}
+
 /* ---- the functions ------------------------------------------------------------------------ */
 
 enum kind { DATETIMES, DATES, MATCHES, DIGITS, MEMBERS };
@@ -678,18 +723,6 @@ struct members {
     const uint8_t *data[MAX_MEMBERS];
     uint64_t head[MAX_MEMBERS]; /* see head_of */
 };
-
-/* The first eight bytes of a string (fewer, zero-padded, for a shorter one): two strings
-   of one length are equal when these and the bytes after them are. Never reads past n. */
-static inline uint64_t head_of(const uint8_t *p, int64_t n)
-{
-    if (n >= 8)
-        return load64(p);
-    uint64_t v = 0;
-    for (int64_t i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
 
 static int is_member(const struct members *m, const uint8_t *p, int64_t n)
 {
@@ -770,7 +803,7 @@ static PyObject *run(PyObject *capsule, enum kind kind, struct program *program,
                 }
                 int matched = kind == DIGITS    ? digit_run(data, size, length)
                               : kind == MEMBERS ? is_member(set, data, size)
-                                                : match_cell(program, data, size);
+                                                : match_memo(program, data, size);
                 if (matched < 0) {
                     failed = 2;
                     break;

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from compliance.validation import ColumnValidator, native
@@ -354,6 +354,25 @@ def test_pattern_columns_get_the_same_verdicts(cells: list[str | None]) -> None:
         },
         cells,
     )
+
+
+@needs_helper
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text("Ab0_.-é\x00", max_size=18), min_size=1, max_size=6),
+    st.lists(st.integers(0, 5), min_size=1, max_size=80),
+)
+@example(pool=["AbAbAbAb_0", "AbAbAbAb 0", "0AbAbAbAb", "0 bAbAbAb"], picks=[0, 1, 0, 1, 2, 3, 2])
+@example(pool=["A0A", "A0 ", "0_A0_A0_A0_A0_A", "0_A0_A0 A0_A0_A"], picks=[0, 1, 1, 0, 2, 3, 2])
+def test_repeated_cells_are_answered_as_the_first_time(pool: list[str], picks: list[int]) -> None:
+    """The helper remembers its answers for short cells (up to 16 bytes, by their length
+    and first and last eight bytes): a few values many times over, alike at both ends."""
+    cells = [pool[i % len(pool)] for i in picks]
+    series = pl.Series(cells, dtype=pl.String)
+    for pattern in ("^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", "^[A0]{2,9}[_.]?$", "^[0-9]{3}[A-Z]*$"):
+        fast = native.matches(series, pattern)
+        assert fast is not None, pattern
+        assert fast.to_list() == series.str.contains(pattern).to_list(), pattern
 
 
 @needs_helper
