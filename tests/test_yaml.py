@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance import _yaml
 from compliance._yaml import YAMLError, load_with_lines, safe_load
@@ -127,3 +129,37 @@ def test_shared_nodes_keep_their_first_line() -> None:
     data, lines = load_with_lines("a: &x\n  k: 1\nb: *x\n")
     assert data == {"a": {"k": 1}, "b": {"k": 1}}
     assert lines["/a"] == 1 and lines["/a/k"] == 2 and "/b" not in lines
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.recursive(
+        _SCALARS,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner),
+        max_leaves=12,
+    ),
+    st.booleans(),
+)
+def test_a_text_without_a_star_shares_no_node(data: object, anchored: bool) -> None:
+    """The loader skips its cycle and alias check when the text has no "*": with no alias,
+    every node of the composed graph is reached once (anchors alone share nothing)."""
+    text = yaml.safe_dump({"d": data, **({"e": "&"} if anchored else {})})
+    if anchored:
+        text = "x: &first [1, 2]\n" + text
+    if "*" in text:
+        return
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        assert id(current) not in seen
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(n for pair in current.value for n in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    assert load_with_lines(text)[0] == yaml.safe_load(text)
