@@ -565,16 +565,14 @@ def _read_and_validate(
     issues.extend(result.issues)
     if any(i.fatal for i in result.issues):
         return issues, None
-    # The file's path and the row numbers as the last two columns, from Series calls: a
-    # query costs some 0.1 ms to plan and start, as much as the rest on a small table.
-    rows = result.table if result.table is not None else result.frame.collect()
-    frame = pl.DataFrame(
-        [
-            *(s for s in rows.get_columns() if s.name != ROW_COLUMN),
-            pl.Series(FILE_COLUMN, [bundle_path], dtype=pl.String).new_from_index(0, rows.height),
-            rows.get_column(ROW_COLUMN).cast(pl.Int64),
-        ]
-    )
+    # A query, not Series calls: polars keeps the path as one value with a length (a
+    # scalar column) where a Series would hold a string view per row (74 MB for the 4.6
+    # million rows of the 5M sample).
+    frame = result.frame.select(
+        pl.exclude(ROW_COLUMN),
+        pl.lit(bundle_path, dtype=pl.String).alias(FILE_COLUMN),
+        pl.col(ROW_COLUMN).cast(pl.Int64),
+    ).collect()
     return issues, frame
 
 

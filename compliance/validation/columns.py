@@ -428,8 +428,6 @@ class ValidationResult:
     frame: pl.LazyFrame
     issues: list[Issue] = field(default_factory=list)
     rows: int = 0
-    #: The rows of ``frame``, already in memory (collecting ``frame`` costs a query).
-    table: pl.DataFrame | None = None
 
 
 @dataclass
@@ -1480,7 +1478,7 @@ class ColumnValidator:
         out = self._output(
             plans, mat, df, schema, columns, source_is_text, helpers, nulling, shapes
         )
-        return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height, table=out)
+        return ValidationResult(frame=out.lazy(), issues=issues, rows=df.height)
 
     def _message(self, plan: _Plan, keyword: str, *, has_kind: bool) -> str:
         if keyword == "required":
