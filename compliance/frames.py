@@ -10,6 +10,7 @@ answer leaves it necessary; the result is always the plain expression's result
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -70,6 +71,7 @@ def duplicated(frame: pl.LazyFrame | pl.DataFrame, *columns: str) -> pl.Expr:
     return pl.lit(False) if hashes == rows else exact
 
 
+@functools.lru_cache(maxsize=64)  # indicators ask again for the same span and zone
 def _fixed_offset(first: datetime, last: datetime, zone: str) -> timedelta | None:
     """The UTC offset ``zone`` keeps from ``first`` to ``last`` (naive UTC), or None when it
     changes (daylight saving, a change of standard time) or the span is very long."""
