@@ -158,14 +158,6 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return days[m - 1];
-}
-
 /*
  * One cell. Returns 1 and sets *out (microseconds since 1970 UTC) for a valid date-time,
  * 0 for an invalid one.
@@ -179,9 +171,9 @@ static int days_in_month(int y, int m)
  */
 /* The last calendar day seen: time stamps of one column mostly share their day. */
 struct day_memo {
-    int month_key; /* year * 100 + month of the last month seen; -1 before the first */
-    int month_len;
-    int64_t month_first; /* days since 1970-01-01 of its first day */
+    int year; /* the last year seen; -1 before the first */
+    int leap;
+    int64_t year_first; /* days since 1970-01-01 of its 1 January */
     /* The last valid date-time without a fraction: its length, its first 11 bytes (the
        date and T), the bytes after the seconds (the offset) and the UTC seconds of its
        local midnight. A cell that differs from it only in HH:MM:SS takes a short path. */
@@ -192,22 +184,24 @@ struct day_memo {
 
 /*
  * Days since 1970-01-01 of a calendar day in *days, and 1; or 0 when there is no such day.
- * The month's first day and length are kept: the dates of a column mostly share their
- * month even where they do not share their day (rows not in time order).
+ * The year's first day and leap flag are kept: the dates of a column mostly share their
+ * year even where they share neither day nor month (rows not in time order).
  */
 static inline int day_number(struct day_memo *memo, int year, int month, int day, int64_t *days)
 {
-    int key = year * 100 + month;
-    if (key != memo->month_key) {
-        if (month < 1 || month > 12)
-            return 0;
-        memo->month_key = key;
-        memo->month_first = days_from_civil(year, month, 1);
-        memo->month_len = days_in_month(year, month);
-    }
-    if (day < 1 || day > memo->month_len)
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    static const int length[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12)
         return 0;
-    *days = memo->month_first + day - 1;
+    if (year != memo->year) {
+        memo->year = year;
+        memo->leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        memo->year_first = days_from_civil(year, 1, 1);
+    }
+    int february_29 = memo->leap && month == 2;
+    if (day < 1 || day > length[month - 1] + february_29)
+        return 0;
+    *days = memo->year_first + before[month - 1] + (memo->leap && month > 2) + day - 1;
     return 1;
 }
 
@@ -304,7 +298,12 @@ static int parse_datetime(const uint8_t *p, int64_t n, struct day_memo *memo, in
     if (i == 19 && n - 19 <= 6) { /* no fraction: the next cell may share all but the time */
         memo->same_n = n;
         memcpy(memo->head, p, 11);
-        memcpy(memo->tail, p + 19, (size_t)(n - 19));
+        if (n - 19 == 6) /* the usual offsets, copied without a library call */
+            memcpy(memo->tail, p + 19, 6);
+        else if (n - 19 == 1)
+            memo->tail[0] = p[19];
+        else
+            memcpy(memo->tail, p + 19, (size_t)(n - 19));
         memo->midnight = days * 86400 - (int64_t)offset * 60;
     }
     return 1;
@@ -783,7 +782,7 @@ static PyObject *run(PyObject *capsule, enum kind kind, struct program *program,
     int failed = 0; /* 1: a view outside its buffers, 2: out of memory */
     struct day_memo memo;
     memset(&memo, 0, sizeof memo);
-    memo.month_key = -1;
+    memo.year = -1;
     Py_BEGIN_ALLOW_THREADS
     for (int64_t k = 0; k < in.count && !failed; k++) {
         const struct ArrowArray *a = &in.arrays[k];
