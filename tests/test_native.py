@@ -561,11 +561,17 @@ def test_members_is_is_in() -> None:
     st.lists(st.one_of(st.text("ab\x00é", max_size=14), st.none()), max_size=30),
     st.lists(st.text("ab\x00é", max_size=14), max_size=12),
 )
+@example(
+    cells=["abababab_a", "abababab a", "abababab_a", "ab", "a\x00", "ab", "abababab a"] * 3,
+    strings=["abababab_a", "ab"],
+)
 def test_members_is_is_in_for_strings_alike_in_their_first_bytes(
     cells: list[str | None], strings: list[str]
 ) -> None:
-    """The helper compares a cell's length and first eight bytes before the rest: cells
-    that share a prefix, lengths around eight bytes, NUL and multi-byte characters."""
+    """The helper compares a cell's length and first eight bytes before the rest, and
+    remembers its answers for short cells (by their length and first and last eight
+    bytes): cells that share a prefix, lengths around eight bytes, NUL and multi-byte
+    characters, repeated."""
     series = pl.Series(cells, dtype=pl.String)
     found = native.members(series, strings)
     assert found is not None
