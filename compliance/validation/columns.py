@@ -725,7 +725,7 @@ class ColumnValidator:
             if shape is None or shape.empty:
                 present = present & (s != "")
             chain: Any = pl.when(~present).then(_ABSENT)
-            if reading is None or ("string" in types and types <= {"string", "null"}):
+            if self._reads_as_string(plan):
                 # Every present cell is a string: the readings as a number or a boolean
                 # are not built (some 0.3 ms of Python per column, then dropped).
                 out["code"] = chain.otherwise(_STR).cast(pl.UInt8)
@@ -886,18 +886,19 @@ class ColumnValidator:
         present = code != _ABSENT
         # Every cell is present text that can only read as a string (see _Shape.full): the
         # keywords need no type code per cell, and "required" cannot fail.
-        reading = plan.types or plan.implied  # as _cells reads the cells
-        kinds = set(reading or ())
         full = (
             shape is not None
             and shape.full
             and not has_kind
             and dtype == pl.String
-            and (reading is None or ("string" in kinds and kinds <= {"string", "null"}))
+            and self._reads_as_string(plan)
         )
 
         def on_strings(mask: pl.Expr) -> pl.Expr:
             return mask if full else is_string() & mask
+
+        def if_present(mask: pl.Expr) -> pl.Expr:
+            return mask if full else present & mask
 
         def col(name: str) -> pl.Expr:
             if plan.h(name) in helpers:
@@ -933,7 +934,7 @@ class ColumnValidator:
                 # Only strings allowed, and the C helper found the members (the same
                 # test as _member's for such a list).
                 hit = on_strings(pl.col(plan.h(f"in:{key}")))
-                masks[key] = ~hit.fill_null(False) if full else present & ~hit.fill_null(False)
+                masks[key] = if_present(~hit.fill_null(False))
             elif key in ("enum", "const"):
                 members = value if key == "enum" else [value]
                 if full:  # a cell is a string: only string members can equal it
@@ -985,6 +986,13 @@ class ColumnValidator:
                         ok = ok & _leap_second_ok(txt, 0 if value == "time" else 11)
                 masks[key] = on_strings(~ok)
         return {k: m.fill_null(False) for k, m in masks.items()}
+
+    @staticmethod
+    def _reads_as_string(plan: _Plan) -> bool:
+        """Whether :meth:`_cells` reads every present text cell of the column as a string:
+        the column has no type, or only ``string`` (and ``null``)."""
+        reading = plan.types or plan.implied
+        return reading is None or ("string" in reading and set(reading) <= {"string", "null"})
 
     @staticmethod
     def _type_always_holds(
