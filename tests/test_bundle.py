@@ -16,10 +16,13 @@ from typing import Any
 
 import bagit
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from compliance.bundle import (
     Bundle,
+    EvidenceEntry,
     EvidenceResolution,
     Limits,
     init_bundle,
@@ -424,6 +427,45 @@ def test_schema_is_valid_and_documented() -> None:
 
 
 # -- the evidence index ----------------------------------------------------------
+
+
+_SEGMENTS = st.sampled_from(
+    ["logs", "a", "A", "x.csv", "b.yaml", ".", "", "*", "*.csv", "?", "[ab]", "a]", "!"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_SEGMENTS, min_size=1, max_size=3).map("/".join), max_size=8),
+    st.lists(
+        st.lists(
+            st.sampled_from(["logs", "a", "A", "x.csv", "b.yaml", "a]", "!", "ab"]),
+            min_size=1,
+            max_size=3,
+        ).map("/".join),
+        max_size=10,
+        unique=True,
+    ),
+)
+def test_resolve_evidence_agrees_with_matching_every_file(
+    patterns: list[str], files: list[str]
+) -> None:
+    """A path without a wildcard is looked up instead of matched against every file: the
+    answer is what the per-file glob match gives, for plain paths and patterns alike."""
+    from types import SimpleNamespace
+
+    from compliance.bundle.manifest import _matches
+
+    entries = [EvidenceEntry(path=p, type=f"t{i % 3}") for i, p in enumerate(patterns)]
+    bundle = SimpleNamespace(manifest=SimpleNamespace(evidence=entries), files=files)
+    resolved = resolve_evidence(bundle)  # type: ignore[arg-type]
+    expected: dict[str, set[str]] = {}
+    for entry in entries:
+        expected.setdefault(entry.type, set()).update(f for f in files if _matches(entry.path, f))
+    assert resolved.files == {k: sorted(v) for k, v in expected.items()}
+    assert [e.path for e in resolved.unmatched] == [
+        e.path for e in entries if not any(_matches(e.path, f) for f in files)
+    ]
 
 
 def test_resolve_evidence_expands_globs_within_one_folder(tmp_path: Path) -> None:
