@@ -74,6 +74,11 @@ def is_identity_number(text: str) -> bool:
     return True
 
 
+_UNCHANGED = frozenset({int, float, bool, type(None)})
+#: Distinct texts a Redactor remembers the redaction of (a report has about a thousand).
+_REMEMBERED = 50_000
+
+
 class Redactor:
     """Replaces personal data in text with keyed pseudonyms.
 
@@ -88,6 +93,8 @@ class Redactor:
         unique = sorted({n.strip() for n in names if len(n.strip()) >= _MIN_NAME}, key=_longest)
         # One alternation, longest first, so 欧阳娜娜 is replaced before 欧阳.
         self._names = re.compile("|".join(map(re.escape, unique))) if unique else None
+        # A report repeats many strings (keys, plugin names, columns): each is redacted once.
+        self._done: dict[str, str] = {}
 
     def pseudonym(self, kind: str, value: str) -> str:
         if self.key is None:
@@ -100,11 +107,16 @@ class Redactor:
         """The text with every recognized piece of personal data replaced."""
         if not value:
             return value
+        done = self._done.get(value)
+        if done is not None:
+            return done
         out = _IDENTITY.sub(self._identity, value)
         out = _MOBILE.sub(lambda m: self.pseudonym("phone", m.group(0)), out)
         out = _PLATE.sub(lambda m: self.pseudonym("plate", m.group(0)), out)
         if self._names is not None:
             out = self._names.sub(lambda m: self.pseudonym("person", m.group(0)), out)
+        if len(self._done) < _REMEMBERED:
+            self._done[value] = out
         return out
 
     def _identity(self, match: re.Match[str]) -> str:
@@ -114,6 +126,17 @@ class Redactor:
     def value(self, obj: Any) -> Any:
         """A copy of ``obj`` with every string inside redacted: dataclasses (frozen or
         not), dicts (keys too), lists and tuples; enums and numbers are kept as they are."""
+        # The exact built-in types first (a report holds thousands of them); subclasses,
+        # str-valued enums among them, take the general tests below.
+        kind = type(obj)
+        if kind is str:
+            return self.text(obj)
+        if kind in _UNCHANGED:
+            return obj
+        if kind is dict:
+            return {self.value(k): self.value(v) for k, v in obj.items()}
+        if kind is list:
+            return [self.value(v) for v in obj]
         if isinstance(obj, Enum):
             return obj
         if isinstance(obj, str):

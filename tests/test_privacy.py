@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -89,6 +91,45 @@ def test_names_are_replaced_longest_first() -> None:
 def test_masking_any_text_never_raises_and_is_idempotent(text: str) -> None:
     once = mask(text)
     assert mask(once) == once
+
+
+class _Kind(StrEnum):
+    PHONE = PHONE  # a str-valued enum member is kept as it is, whatever its text
+
+
+class _Names(dict):  # type: ignore[type-arg]
+    pass
+
+
+@dataclass(frozen=True)
+class _Note:
+    text: str
+    count: int
+    kind: _Kind
+
+
+def test_value_redacts_every_string_and_keeps_the_rest() -> None:
+    """The fast paths for exact built-in types agree with the general ones: strings in
+    keys, values, lists, tuples, subclasses and frozen dataclasses are redacted; enums,
+    numbers, booleans and None come back as they went in."""
+    redactor = Redactor(b"k", names=[RESIDENT])
+    data = {
+        PHONE: [IDENTITY, 1, 2.5, True, None, (RESIDENT, _Kind.PHONE)],
+        "nested": _Names({"who": RESIDENT, PLATE: [PHONE]}),
+        "note": _Note(f"call {PHONE}", 3, _Kind.PHONE),
+    }
+    out = redactor.value(data)
+    text = repr(out)
+    assert not any(secret in text for secret in (IDENTITY, RESIDENT, PLATE))
+    assert PHONE not in text.replace(repr(_Kind.PHONE), "")
+    assert out[redactor.text(PHONE)][1:5] == [1, 2.5, True, None]
+    assert out[redactor.text(PHONE)][5][1] is _Kind.PHONE
+    assert out["nested"] == {
+        "who": redactor.text(RESIDENT),
+        redactor.text(PLATE): [redactor.text(PHONE)],
+    }
+    assert out["note"] == _Note(redactor.text(f"call {PHONE}"), 3, _Kind.PHONE)
+    assert redactor.value(data) == out  # remembered redactions are the same
 
 
 class Leaky(Indicator):
