@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -200,16 +201,31 @@ def scan_tables(
     probed = [name for name, cols in wide.items() if any(t != pl.String for _, t in cols)]
     for name, found in zip(probed, pl.collect_all(probes) if probes else [], strict=True):
         flagged |= {(name, c) for c, flag in found.row(0, named=True).items() if flag}
-    for name, cols in wide.items():
-        texts = [c for c, t in cols if t == pl.String]
-        if not texts:
-            continue
-        loaded = frames[name].select(texts).collect()
-        for column in texts:
-            cells = loaded.get_column(column)
-            runs = digit_runs(cells, _SHORTEST_RUN)
-            if runs.any() and cells.filter(runs).str.contains(_CANDIDATE).any():
-                flagged.add((name, column))
+    texts = {
+        name: [c for c, t in cols if t == pl.String]
+        for name, cols in wide.items()
+        if any(t == pl.String for _, t in cols)
+    }
+    loaded = dict(
+        zip(texts, pl.collect_all([frames[n].select(cs) for n, cs in texts.items()]), strict=True)
+    )
+
+    def candidate(item: tuple[str, str]) -> bool:
+        cells = loaded[item[0]].get_column(item[1])
+        runs = digit_runs(cells, _SHORTEST_RUN)
+        return bool(runs.any()) and bool(cells.filter(runs).str.contains(_CANDIDATE).any())
+
+    # The text columns are probed two at a time: the helper's pass and polars' filter
+    # leave the interpreter lock while they work, and SE22, evaluated last, often runs
+    # alone at the end of a check.
+    items = sorted(
+        ((n, c) for n, cs in texts.items() for c in cs),
+        key=lambda item: -loaded[item[0]].height,
+    )
+    with ThreadPoolExecutor(2) as pool:
+        flagged |= {
+            item for item, hit in zip(items, pool.map(candidate, items), strict=True) if hit
+        }
     suspects = [
         (name, c, t) for name, cols in wide.items() for c, t in cols if (name, c) in flagged
     ]
