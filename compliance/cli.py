@@ -141,7 +141,7 @@ def _report_plugin_errors(host: Any) -> None:
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    show_default="2 per core, at most 4",
+    show_default="4 per core, at most 8",
     help="Indicators evaluated at once, on threads that share the evidence read "
     "(indicators not marked thread-safe run by themselves).",
 )

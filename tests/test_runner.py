@@ -161,8 +161,8 @@ def test_indicators_that_scan_every_table_run_last(sample_bundle, host) -> None:
     assert needed[len(declared) :] == ["data_inventory", "zeta_log"]  # then the rest, once
 
 
-@pytest.mark.parametrize(("cores", "jobs"), [(1, 2), (2, 4), (16, 4)])
-def test_default_jobs_is_twice_the_cores_up_to_four(monkeypatch, cores, jobs) -> None:
+@pytest.mark.parametrize(("cores", "jobs"), [(1, 4), (2, 8), (3, 8), (16, 8)])
+def test_default_jobs_is_four_per_core_up_to_eight(monkeypatch, cores, jobs) -> None:
     import os
 
     from compliance.runner import default_jobs
