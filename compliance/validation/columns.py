@@ -176,13 +176,16 @@ def _code_set(codes: tuple[int, ...]) -> pl.Series:
 
 
 def _string_members(native_keywords: Mapping[str, Any], key: str) -> list[str] | None:
-    """The members of an ``enum`` (or the ``const``) when every one is a string."""
+    """The string members of an ``enum`` (or the ``const``) when every other one is null,
+    for a column of text cells: no such cell reads as JSON null (an empty one is absent),
+    so a ``null`` member matches none of them and a cell is a member exactly when it is
+    one of the strings. None when a member is a number, boolean, object or array."""
     if key not in native_keywords:
         return None
     members = native_keywords[key] if key == "enum" else [native_keywords[key]]
-    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+    if not isinstance(members, list) or not all(m is None or isinstance(m, str) for m in members):
         return None
-    return members
+    return [m for m in members if m is not None]
 
 
 def _leap_second_ok(txt: pl.Expr, start: int) -> pl.Expr:
