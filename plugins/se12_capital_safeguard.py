@@ -13,7 +13,7 @@ import polars as pl
 from compliance_builtin._common import load_schema, schema_id, yaml_bytes
 
 from compliance import hookimpl
-from compliance.frames import stripped
+from compliance.frames import one_of, stripped
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 __all__ = ["CapitalSafeguard"]
@@ -345,7 +345,7 @@ class CapitalSafeguard(Indicator):
         if "budget_line" in frame.collect_schema().names():
             line_ref = stripped(table.frame, "budget_line")
             undocumented = undocumented | (
-                line_ref.is_not_null() & (line_ref != "") & ~line_ref.is_in(known)
+                line_ref.is_not_null() & (line_ref != "") & ~one_of(line_ref, known)
             )
         sums_q = (
             frame.filter(inside & pl.col("category").is_not_null())

@@ -13,7 +13,7 @@ import polars as pl
 from compliance_builtin._common import csv_bytes, load_schema, schema_id, yaml_bytes
 
 from compliance import hookimpl
-from compliance.frames import stripped
+from compliance.frames import one_of, stripped
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 __all__ = ["InstitutionalSafeguard"]
@@ -277,7 +277,7 @@ class InstitutionalSafeguard(Indicator):
         )
         # A missing or unreadable rule_id quotes no registered rule.
         known = pl.col("__rule").is_in(registered).fill_null(False)
-        done = pl.col("outcome").is_in(DONE_OUTCOMES)
+        done = one_of(pl.col("outcome"), DONE_OUTCOMES)
         # Runs per rule and day in one pass; the months come from the distinct days
         # (a year and a month per row cost more than the rest of the query).
         per_day_q = (

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id
@@ -102,7 +103,7 @@ class TalentSafeguard(Indicator):
             return None
         needed = int(ctx.threshold("core_team_min_members"))
         counts = dict(
-            frame.filter(_in_post(ctx.period.end) & pl.col("team").is_in(CORE_TEAMS))
+            frame.filter(_in_post(ctx.period.end) & one_of(pl.col("team"), CORE_TEAMS))
             .group_by("team")
             .agg(pl.col("staff_id").n_unique().alias("n"))
             .collect()

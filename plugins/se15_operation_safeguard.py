@@ -20,7 +20,7 @@ import polars as pl
 
 from compliance import hookimpl
 from compliance.errors import ProfileError
-from compliance.frames import duplicated, local_date
+from compliance.frames import duplicated, local_date, one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id
@@ -372,7 +372,7 @@ def _compute_patrol_stats(
 ) -> _PatrolStats:
     day = local_date(frame, "started_at", timezone)
     minutes = (pl.col("ended_at") - pl.col("started_at")).dt.total_seconds() / 60.0
-    held = pl.col("status").is_in(PATROLLED)
+    held = one_of(pl.col("status"), PATROLLED)
     in_period = day.is_between(start, end)
 
     # Each defect as a boolean column; a row is well formed when none holds. Rounds that

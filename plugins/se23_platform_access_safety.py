@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import load_schema, schema_id, yaml_bytes
@@ -152,7 +153,7 @@ class PlatformAccessSafety(Indicator):
                 table.frame.filter((pl.col("result") == "success") & pl.col("method").is_not_null())
                 .select(
                     pl.len().alias("known"),
-                    pl.col("method").is_in(SSO_METHODS).sum().alias("sso"),
+                    one_of(pl.col("method"), SSO_METHODS).sum().alias("sso"),
                 )
                 .collect()
                 .row(0, named=True)
@@ -284,7 +285,7 @@ class PlatformAccessSafety(Indicator):
             weak_logins = dict(
                 table.frame.filter(
                     (pl.col("result") == "success")
-                    & pl.col("account_id").is_in(sorted(privileged_ids))
+                    & one_of(pl.col("account_id"), sorted(privileged_ids))
                     & pl.col("method").is_not_null()
                     & (pl.col("method") != "sso_mfa")
                 )

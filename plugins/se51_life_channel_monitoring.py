@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
-from compliance.frames import duplicated
+from compliance.frames import duplicated, one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id, yaml_bytes
@@ -239,7 +239,7 @@ class LifeChannelMonitoring(Indicator):
         minutes = (pl.col("cleared_at") - pl.col("detected_at")).dt.total_seconds() / 60.0
         events = (
             table.frame.filter(
-                pl.col("event_type").is_in(kinds)
+                one_of(pl.col("event_type"), kinds)
                 & (pl.col("detected_at") >= begin)
                 & (pl.col("detected_at") < finish)
             )
@@ -325,7 +325,7 @@ class LifeChannelMonitoring(Indicator):
             how="left",
         )
         reason = (
-            pl.when(~pl.col("channel_id").is_in(channels) | pl.col("channel_id").is_null())
+            pl.when(~one_of(pl.col("channel_id"), channels) | pl.col("channel_id").is_null())
             .then(pl.lit("channel not in the register|channel_id"))
             .when(pl.col("device_id").is_not_null() & pl.col("__known").is_null())
             .then(pl.lit("device not registered for this channel|device_id"))

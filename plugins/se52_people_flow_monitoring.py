@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import load_schema, schema_id, yaml_bytes
@@ -188,7 +189,7 @@ class PeopleFlowMonitoring(Indicator):
         slots_total = max(1, int((finish - begin).total_seconds() // (slot * 60)))
         covered = dict(
             table.frame.filter(
-                pl.col("point_id").is_in(ids)
+                one_of(pl.col("point_id"), ids)
                 & (pl.col("interval_start") >= begin)
                 & (pl.col("interval_start") < finish)
             )

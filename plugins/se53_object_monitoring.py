@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
-from compliance.frames import duplicated
+from compliance.frames import duplicated, one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import load_schema, schema_id, yaml_bytes
@@ -200,7 +200,7 @@ class ObjectMonitoring(Indicator):
         rows = table.frame.filter(
             (pl.col("alarm_at") >= begin)
             & (pl.col("alarm_at") < finish)
-            & pl.col("category").is_in(cats)
+            & one_of(pl.col("category"), cats)
             & (pl.col("outcome") != "false_alarm").fill_null(True)
         ).select("__file", "__row", minutes.alias("minutes"))
         ok = pl.col("minutes").is_not_null() & (pl.col("minutes") >= 0)

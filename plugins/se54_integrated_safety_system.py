@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id, yaml_bytes
@@ -165,7 +166,7 @@ class IntegratedSafetySystem(Indicator):
         )
         days = (
             log.frame.filter(
-                pl.col("feed_id").is_in(ids)
+                one_of(pl.col("feed_id"), ids)
                 & pl.col("day").is_between(start, end)
                 & (pl.col("records_received") > 0)
             )

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id, yaml_bytes
@@ -159,7 +160,7 @@ class PublicFacilitiesMonitoring(Indicator):
         need = float(ctx.threshold("heartbeat_coverage_min"))
         counted = (
             table.frame.filter(
-                pl.col("device_id").is_in(devices)
+                one_of(pl.col("device_id"), devices)
                 & (pl.col("reported_at") >= begin)
                 & (pl.col("reported_at") < finish)
             )

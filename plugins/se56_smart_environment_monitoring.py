@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import load_schema, schema_id
@@ -93,7 +94,7 @@ class SmartEnvironmentMonitoring(Indicator):
         roles = [str(r) for r in ctx.threshold("required_reporter_roles")]
         counts = (
             table.frame.filter(inside)
-            .group_by(pl.col("channel").is_in(mobile).alias("mobile"), "reporter_role")
+            .group_by(one_of(pl.col("channel"), mobile).alias("mobile"), "reporter_role")
             .agg(pl.len().alias("n"))
             .collect()
         )
@@ -281,7 +282,7 @@ class SmartEnvironmentMonitoring(Indicator):
             .then(pl.lit("disposed before it was reported|disposed_at"))
             .when((status == "closed") & pl.col("disposed_at").is_null())
             .then(pl.lit("closed without a disposal time|disposed_at"))
-            .when(status.is_in(["open", "in_progress"]) & pl.col("disposed_at").is_not_null())
+            .when(one_of(status, ["open", "in_progress"]) & pl.col("disposed_at").is_not_null())
             .then(pl.lit("disposal time on an unfinished report|status"))
             .when(pl.col("report_id").is_duplicated())
             .then(pl.lit("report id repeated|report_id"))

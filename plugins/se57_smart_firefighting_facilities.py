@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id, yaml_bytes
@@ -131,7 +132,7 @@ class SmartFirefightingFacilities(Indicator):
         p = pl.col("pressure_mpa")
         counted = (
             table.frame.filter(
-                pl.col("device_id").is_in(hydrants)
+                one_of(pl.col("device_id"), hydrants)
                 & (pl.col("measured_at") >= begin)
                 & (pl.col("measured_at") < finish)
                 & p.is_not_null()
@@ -207,7 +208,7 @@ class SmartFirefightingFacilities(Indicator):
         begin, finish = self._bounds(ctx)
         counted = (
             table.frame.filter(
-                pl.col("device_id").is_in(devices)
+                one_of(pl.col("device_id"), devices)
                 & (pl.col("checked_at") >= begin)
                 & (pl.col("checked_at") < finish)
             )

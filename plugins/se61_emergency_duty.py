@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id, yaml_bytes
@@ -96,7 +97,7 @@ class EmergencyDuty(Indicator):
         ).dt.truncate("1h")
         per_hour = (
             table.frame.filter(
-                pl.col("post").is_in(posts)
+                one_of(pl.col("post"), posts)
                 & (pl.col("ends_at") > begin)
                 & (pl.col("starts_at") < finish)
                 & (pl.col("ends_at") > pl.col("starts_at"))
@@ -339,9 +340,9 @@ class EmergencyDuty(Indicator):
             .then(pl.lit("shift ends before it starts|ends_at"))
             .when(hours > longest)
             .then(pl.lit(f"shift longer than {longest:g} hours|ends_at"))
-            .when(~pl.col("member_id").is_in(ids))
+            .when(~one_of(pl.col("member_id"), ids))
             .then(pl.lit("member not in the standing team|member_id"))
-            .when(pl.col("terminal_id").is_not_null() & ~pl.col("terminal_id").is_in(terminals))
+            .when(pl.col("terminal_id").is_not_null() & ~one_of(pl.col("terminal_id"), terminals))
             .then(pl.lit("terminal not registered|terminal_id"))
             .when(pl.col("shift_id").is_duplicated())
             .then(pl.lit("shift id repeated|shift_id"))

@@ -13,6 +13,7 @@ import polars as pl
 from compliance import hookimpl
 from compliance.bundle.model import Period
 from compliance.errors import ProfileError
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id, yaml_bytes
@@ -189,7 +190,7 @@ class EmergencyWarning(Indicator):
         lead = (pl.col("onset_at") - pl.col("issued_at")).dt.total_seconds() / 60.0
         delay = (pl.col("issued_at") - pl.col("detected_at")).dt.total_seconds() / 60.0
         timely = (
-            pl.when(pl.col("hazard").is_in(FORECAST_HAZARDS))
+            pl.when(one_of(pl.col("hazard"), FORECAST_HAZARDS))
             .then(lead >= lead_min)
             .otherwise((delay >= 0) & (delay <= delay_max))
             .fill_null(False)

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from compliance import hookimpl
+from compliance.frames import one_of
 from compliance.indicator import Context, EvidenceType, Indicator, Need, SampleSpec, rule
 
 from ._common import csv_bytes, load_schema, schema_id
@@ -41,7 +42,7 @@ def _link_set() -> pl.Expr:
 
 def _active(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Devices that are meant to work (not removed); a faulty one still counts as a gap."""
-    return frame.filter(pl.col("status").is_in(("active", "faulty")))
+    return frame.filter(one_of(pl.col("status"), ("active", "faulty")))
 
 
 class EmergencyRescueAlarm(Indicator):

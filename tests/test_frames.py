@@ -209,3 +209,28 @@ def test_stripped_leaves_out_the_strip_only_when_nothing_needs_one() -> None:
     assert "strip" in str(stripped(clean, "n"))  # not text: cast and strip
     assert clean.select(stripped(clean, "n")).to_series().to_list() == ["1", "2", "3"]
     assert ("strip" not in str(stripped(clean, "id"))) is native.enabled()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text("ab", max_size=3)), max_size=20),
+    st.lists(st.text("ab", max_size=3), max_size=12),
+)
+def test_one_of_is_is_in(cells: list[str | None], values: list[str]) -> None:
+    """Comparisons for a few strings, is_in for more (or none): the same trues, falses
+    and nulls, in a select and as a filter."""
+    from compliance.frames import one_of
+
+    frame = pl.DataFrame({"c": cells}, schema={"c": pl.String})
+    expected = frame.select(pl.col("c").is_in(values)).to_series().to_list()
+    assert frame.select(one_of(pl.col("c"), values)).to_series().to_list() == expected
+    kept = frame.filter(one_of(pl.col("c"), tuple(values))).height
+    assert kept == sum(v is True for v in expected)
+
+
+def test_one_of_compares_only_a_few_strings() -> None:
+    from compliance.frames import one_of
+
+    assert "is_in" not in str(one_of(pl.col("c"), ["a", "b"]))
+    assert "is_in" in str(one_of(pl.col("c"), [f"v{i}" for i in range(9)]))
+    assert "is_in" in str(one_of(pl.col("c"), [1, 2]))  # type: ignore[list-item]
