@@ -1065,6 +1065,40 @@ static PyObject *decimals(PyObject *module, PyObject *capsule)
                          (long long)f.widest);
 }
 
+/* ---- byte lengths ------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(byte_lengths_doc,
+             "byte_lengths(stream) -> (shortest, longest)\n\n"
+             "The length in bytes of the shortest and of the longest non-null cell of a\n"
+             "String column, (-1, -1) if it has none. A cell of n bytes holds between\n"
+             "ceil(n / 4) and n characters (UTF-8).");
+
+struct extent {
+    int64_t shortest, longest;
+};
+
+static int extent_cell(void *state, const uint8_t *p, int64_t n)
+{
+    (void)p;
+    struct extent *e = state;
+    if (n < e->shortest)
+        e->shortest = n;
+    if (n > e->longest)
+        e->longest = n;
+    return 0;
+}
+
+static PyObject *byte_lengths(PyObject *module, PyObject *capsule)
+{
+    (void)module;
+    struct extent e = {INT64_MAX, -1};
+    if (each_cell(capsule, extent_cell, &e) != 0)
+        return NULL;
+    if (e.longest < 0)
+        e.shortest = -1;
+    return Py_BuildValue("(LL)", (long long)e.shortest, (long long)e.longest);
+}
+
 /* ---- surrounding white space ------------------------------------------------------------ */
 
 /* Whether the UTF-8 text p[0..n) begins (at_end == 0) or ends (at_end == 1) with a
@@ -1382,6 +1416,7 @@ static PyMethodDef methods[] = {
     {"dates", dates, METH_O, dates_doc},
     {"matches", matches, METH_VARARGS, matches_doc},
     {"decimals", decimals, METH_O, decimals_doc},
+    {"byte_lengths", byte_lengths, METH_O, byte_lengths_doc},
     {"csv_fields", csv_fields, METH_VARARGS, csv_fields_doc},
     {"digit_runs", digit_runs, METH_VARARGS, digit_runs_doc},
     {"members", members, METH_VARARGS, members_doc},

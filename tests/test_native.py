@@ -615,3 +615,40 @@ def test_padded_knows_every_white_space_character(space: str) -> None:
         assert native.padded(pl.Series([cell])) is True, repr(cell)
     for near in _NEAR_SPACES:
         assert native.padded(pl.Series([near + "x" + near])) is False, repr(near)
+
+
+# -- minLength / maxLength ----------------------------------------------------------------------
+
+
+@needs_helper
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text("aé中😀", max_size=9), st.none()), max_size=20))
+def test_byte_lengths_are_the_shortest_and_longest_cell(cells: list[str | None]) -> None:
+    series = pl.Series(cells, dtype=pl.String)
+    sizes = series.str.len_bytes().drop_nulls()
+    expected = (int(sizes.min()), int(sizes.max())) if sizes.len() else (-1, -1)  # type: ignore[arg-type]
+    assert native.byte_lengths(series) == expected
+
+
+@needs_helper
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(["", "a", "ab", "é", "中中", "😀", "😀😀", "abcd"]), st.none()),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_length_keywords_get_the_same_verdicts(cells: list[str | None]) -> None:
+    """Where the byte lengths of a column's cells settle a length keyword, no character
+    is counted: the verdicts are the character counts' (four-byte characters included)."""
+    same_for(
+        {
+            "a": {"type": "string", "minLength": 1, "maxLength": 2},
+            "b": {"type": "string", "minLength": 2},
+            "c": {"type": "string", "maxLength": 4},
+            "d": {"type": ["string", "integer"], "minLength": 1, "maxLength": 1},
+            "e": {"type": "string", "minLength": 0, "maxLength": 0},
+        },
+        cells,
+    )

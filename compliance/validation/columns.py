@@ -878,12 +878,15 @@ class ColumnValidator:
         shape: _Shape | None = None,
         *,
         exact: bool = False,
+        lengths: tuple[int, int] | None = None,
     ) -> dict[str, pl.Expr]:
         """One boolean expression per keyword: True where the cell violates it.
 
         ``exact``: the ``parsed`` helper of this ``format: date``/``date-time`` column is
         null exactly where a non-empty cell is not a valid date or date-time (the C helper
-        made it), so it is the whole format check.
+        made it), so it is the whole format check. ``lengths``: the byte lengths of the
+        shortest and the longest non-null cell of this text column
+        (:func:`native.byte_lengths`).
         """
         code = pl.col(plan.h("code"))
         present = code != _ABSENT
@@ -961,8 +964,14 @@ class ColumnValidator:
                 else:
                     masks[key] = on_strings(~txt.str.contains(str(value)))
             elif key == "minLength":
+                # A cell of n bytes holds at least ceil(n / 4) characters and at most n:
+                # when the byte lengths say every cell passes, no character is counted.
+                if lengths is not None and lengths[0] >= 0 and -(-lengths[0] // 4) >= value:
+                    continue
                 masks[key] = on_strings(txt.str.len_chars() < value)
             elif key == "maxLength":
+                if lengths is not None and lengths[1] <= value:
+                    continue
                 masks[key] = on_strings(txt.str.len_chars() > value)
             elif key == "format":
                 temporal = next(
@@ -1265,6 +1274,9 @@ class ColumnValidator:
         # ("match"). Plan helper name -> column. The polars path below then neither probes
         # nor parses those columns, nor runs their pattern.
         exact: dict[str, pl.Series] = {}
+        # Text column -> byte lengths of its shortest and longest cell, where a length
+        # keyword may then need no character count (see _masks).
+        lengths: dict[str, tuple[int, int]] = {}
         if source_is_text:
             done: dict[tuple[str, str], pl.Series | None] = {}
             for plan in plans:
@@ -1276,6 +1288,12 @@ class ColumnValidator:
                     wanted.append(("parsed", fmt))
                 if isinstance(pattern, str):
                     wanted.append(("match", pattern))
+                if plan.column not in lengths and (
+                    "minLength" in plan.native or "maxLength" in plan.native
+                ):
+                    extent = native.byte_lengths(df.get_column(plan.column))
+                    if extent is not None:
+                        lengths[plan.column] = extent
                 for key in ("enum", "const"):
                     strings = _string_members(plan.native, key)
                     if strings is not None:
@@ -1360,6 +1378,7 @@ class ColumnValidator:
                 helpers,
                 shapes.get(plan.column),
                 exact=plan.h("parsed") in exact,
+                lengths=lengths.get(plan.column),
             )
             for keyword, expr in masks.items():
                 name = plan.h(f"bad:{keyword}")

@@ -133,6 +133,17 @@ def decimals(series: pl.Series) -> tuple[bool, bool, int] | None:
     return bool(plain), bool(dot), int(widest)
 
 
+def byte_lengths(series: pl.Series) -> tuple[int, int] | None:
+    """The length in bytes of the shortest and of the longest non-null cell of a text
+    column, ``(-1, -1)`` when it has none; None where the helper is not in use. A cell of
+    n bytes holds at most n characters and at least ceil(n / 4)."""
+    found = _raw("byte_lengths", series)
+    if found is None:
+        return None
+    shortest, longest = found
+    return int(shortest), int(longest)
+
+
 def padded(series: pl.Series) -> bool | None:
     """Whether any cell of a text column begins or ends with white space, that is whether
     ``str.strip_chars()`` would change any cell; None where the helper is not in use."""
