@@ -22,6 +22,7 @@ def read_record(
     validator: Any | None,
     sha256: str,
     size: int,
+    quick: Any | None = None,
 ) -> Record:
     """Parse and validate one record. Never raises for bad content: problems become
     :class:`Issue` objects (fatal when the file cannot be used at all)."""
@@ -83,15 +84,23 @@ def read_record(
         return record
     record.data = data
     if validator is not None:
-        record.issues.extend(_validate(bundle_path, data, validator))
+        record.issues.extend(_validate(bundle_path, data, validator, quick))
         if any(i.pointer in ("", None) and i.keyword == "type" for i in record.issues):
             record.issues = [Issue(**{**i.__dict__, "fatal": True}) for i in record.issues]
     return record
 
 
-def _validate(bundle_path: str, data: Any, validator: Any) -> list[Issue]:
+def _validate(bundle_path: str, data: Any, validator: Any, quick: Any | None = None) -> list[Issue]:
+    """The document's issues; ``quick`` (SchemaRegistry.quick) answers first, and only a
+    document it does not find valid goes through ``jsonschema`` for the errors."""
     from compliance.validation.messages import issue_from_error
 
+    if quick is not None:
+        try:
+            if quick(data) is True:
+                return []
+        except Exception:  # RecursionError on deep nesting, a format checker's own error
+            pass
     try:
         errors = sorted(
             validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]

@@ -175,12 +175,13 @@ class EvidenceStore:
         from compliance.evidence.records import read_record
 
         validator = self.registry.validator(et.schema) if et.schema else None
+        quick = self.registry.quick(et.schema) if et.schema else None
         out = []
         for rel in self.paths(et.id):
             path = self.bundle.path(rel)
             reader = self._reader("record", path)
             if reader is not None:
-                out.append(_contributed_record(reader, rel, path, et.id, validator))
+                out.append(_contributed_record(reader, rel, path, et.id, validator, quick))
                 continue
             out.append(
                 read_record(
@@ -190,6 +191,7 @@ class EvidenceStore:
                     validator=validator,
                     sha256=file_sha256(path),
                     size=path.stat().st_size,
+                    quick=quick,
                 )
             )
         return out
@@ -292,7 +294,7 @@ def _stage(frame: Any, stem: Path) -> Path:
 
 
 def _contributed_record(
-    reader: EvidenceReader, rel: str, path: Path, type_id: str, validator: Any
+    reader: EvidenceReader, rel: str, path: Path, type_id: str, validator: Any, quick: Any = None
 ) -> Record:
     from compliance.evidence.hashing import file_digest
     from compliance.evidence.records import _validate
@@ -305,7 +307,7 @@ def _contributed_record(
         record.issues.append(_unreadable(rel, reader, exc))
         return record
     if validator is not None:
-        record.issues.extend(_validate(rel, record.data, validator))
+        record.issues.extend(_validate(rel, record.data, validator, quick))
         # As for built-in formats: a document of the wrong type at the root is unusable.
         if any(i.pointer in ("", None) and i.keyword == "type" for i in record.issues):
             record.issues = [Issue(**{**i.__dict__, "fatal": True}) for i in record.issues]

@@ -76,6 +76,7 @@ class SchemaRegistry:
         # The default ``retrieve`` refuses every URI it does not hold: no network fetches.
         self.registry: Registry[Any] = Registry().with_resources(resources)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._quick: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def __contains__(self, schema_id: str) -> bool:
@@ -95,3 +96,19 @@ class SchemaRegistry:
                 )
                 self._validators[schema_id] = found
             return found
+
+    def quick(self, schema_id: str) -> Any:
+        """The compiled quick check of the schema (:mod:`compliance.validation.quick`):
+        a callable answering True only for documents :meth:`validator` finds no error
+        in; None when the schema uses keywords it does not compile."""
+        from compliance.validation.quick import compile_schema
+
+        with self._lock:
+            if schema_id not in self._quick:
+                self._quick[schema_id] = compile_schema(
+                    self.schemas[schema_id],
+                    registry=self.registry,
+                    base_uri=schema_id,
+                    format_checker=FormatChecker(),
+                )
+            return self._quick[schema_id]
