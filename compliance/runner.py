@@ -75,6 +75,12 @@ def resolve_profile(name: str | os.PathLike[str], host: PluginHost, registry: An
     from compliance.validation.messages import describe
 
     def validate(schema_id: str, data: Any, label: str) -> None:
+        quick = registry.quick(schema_id)
+        try:
+            if quick is not None and quick(data) is True:
+                return  # valid; jsonschema is asked only to say what is wrong
+        except Exception:
+            pass
         validator = registry.validator(schema_id)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
         if errors:
@@ -206,6 +212,7 @@ def check(
             return evaluate_indicator(entry, store, prof, opened.manifest)
 
         threads = _threads(selected, jobs)
+        _import_loaders(store)
         if timeout is not None or memory_limit is not None:
             for verdict in _run_isolated(
                 selected, store, prof, opened.manifest, threads, timeout, memory_limit
@@ -257,6 +264,22 @@ def _redactor(opened: Any, store: Any, types: dict[str, Any]) -> Redactor:
     key = file_sha256(opened.root / opened.manifest.path).encode("ascii")
     names = collect_personal_values(types, store.records, store.table)
     return Redactor(key, names)
+
+
+def _import_loaders(store: Any) -> None:
+    """Import the evidence loaders on this thread, before indicators first ask for
+    evidence on several. Python imports safely from several threads, but pytest rewrites
+    the asserts of this distribution's modules as it imports them (the compliance pytest
+    plugin makes it one of pytest's), and Python 3.11's ``ast.parse`` on two threads at
+    once can fail with SystemError ("AST constructor recursion depth mismatch"): two
+    indicators loading their first documents together did, in the test suite."""
+    import compliance.evidence.documents
+    import compliance.evidence.hashing
+    import compliance.evidence.records
+    import compliance.validation.quick
+
+    if any(store.kind(t) == "table" and store.paths(t) for t in store.types):
+        import compliance.evidence.tables  # noqa: F401
 
 
 def _schedule(selected: list[IndicatorEntry]) -> list[IndicatorEntry]:
