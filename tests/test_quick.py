@@ -177,3 +177,16 @@ def test_quick_answers_are_jsonschemas_on_changed_records(data: st.DataObject) -
     answer = REGISTRY.quick(schema_id)(doc)
     if answer is not None:
         assert answer == (not list(REGISTRY.validator(schema_id).iter_errors(doc)))
+
+
+def test_only_a_true_answer_passes() -> None:
+    from compliance.validation.quick import passes
+
+    def deep(document: Any) -> bool:
+        raise RecursionError
+
+    assert passes(lambda d: True, {})
+    assert not passes(None, {})
+    assert not passes(lambda d: None, {})
+    assert not passes(lambda d: False, {})
+    assert not passes(deep, {})  # jsonschema then says what it says about deep nesting

@@ -96,14 +96,6 @@ def _quick() -> Any:
     )
 
 
-def _passes_quickly(data: Any) -> bool:
-    quick = _quick()
-    try:
-        return quick is not None and quick(data) is True
-    except Exception:  # deep nesting: jsonschema says what is wrong
-        return False
-
-
 def find_manifest(root: Path, *, where: str | None = None) -> Path:
     """The manifest file under ``root``; exactly one of :data:`MANIFEST_NAMES` must exist.
 
@@ -298,9 +290,11 @@ def _message(error: ValidationError) -> tuple[list[Any], str]:
 def _validate(data: Any, name: str) -> None:
     # A 4 MiB manifest can hold a million wrong items: look at a bounded number of errors.
     # The quick check answers for a valid manifest; jsonschema finds the errors.
+    from compliance.validation.quick import passes
+
     found = (
         []
-        if _passes_quickly(data)
+        if passes(_quick(), data)
         else list(itertools.islice(_validator().iter_errors(data), _MAX_ERRORS + 1))
     )
     errors = sorted(found[:_MAX_ERRORS], key=_sort_key)

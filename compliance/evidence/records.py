@@ -94,13 +94,10 @@ def _validate(bundle_path: str, data: Any, validator: Any, quick: Any | None = N
     """The document's issues; ``quick`` (SchemaRegistry.quick) answers first, and only a
     document it does not find valid goes through ``jsonschema`` for the errors."""
     from compliance.validation.messages import issue_from_error
+    from compliance.validation.quick import passes
 
-    if quick is not None:
-        try:
-            if quick(data) is True:
-                return []
-        except Exception:  # RecursionError on deep nesting, a format checker's own error
-            pass
+    if passes(quick, data):
+        return []
     try:
         errors = sorted(
             validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]

@@ -30,7 +30,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-__all__ = ["Check", "compile_schema"]
+__all__ = ["Check", "compile_schema", "passes"]
 
 #: A compiled schema: True (valid), False (invalid) or None (undecided) for a document.
 Check = Callable[[Any], bool | None]
@@ -120,6 +120,18 @@ def compile_schema(
         return None
     except Exception:  # an unresolvable $ref, an odd value: jsonschema will say
         return None
+
+
+def passes(check: Check | None, document: Any) -> bool:
+    """Whether ``check`` (from :func:`compile_schema`, or None) says ``document`` is valid.
+    False when it cannot say or raises (RecursionError on deep nesting, a format
+    checker's own error): the caller then asks ``jsonschema``, which reports those."""
+    if check is None:
+        return False
+    try:
+        return check(document) is True
+    except Exception:
+        return False
 
 
 def _all(checks: list[Check]) -> Check:
