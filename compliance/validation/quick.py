@@ -115,7 +115,7 @@ def compile_schema(
     resolving ``$ref`` through the ``referencing`` ``registry`` from ``base_uri``; None
     when the schema uses anything not compiled here."""
     try:
-        return _Compiler(registry, format_checker).compile(schema, registry.resolver(base_uri))
+        return _Compiler(format_checker).compile(schema, registry.resolver(base_uri))
     except _Refused:
         return None
     except Exception:  # an unresolvable $ref, an odd value: jsonschema will say
@@ -171,7 +171,7 @@ def _bound_check(fails: Callable[[Any, Any], bool], bound: Any) -> Check:
     return lambda value: not (_is_number(value) and fails(value, bound))
 
 
-def _string_member(members: list[Any]) -> Check:
+def _member(members: list[Any]) -> Check:
     """``enum``/``const`` by jsonschema's equality, decided for scalar documents."""
     strings = frozenset(m for m in members if isinstance(m, str))
     flags = frozenset(m for m in members if isinstance(m, bool))
@@ -193,8 +193,7 @@ def _string_member(members: list[Any]) -> Check:
 
 
 class _Compiler:
-    def __init__(self, registry: Any, format_checker: FormatChecker) -> None:
-        self.registry = registry
+    def __init__(self, format_checker: FormatChecker) -> None:
         self.format_checker = format_checker
         self.done: dict[int, Check] = {}
         self.busy: set[int] = set()
@@ -233,9 +232,9 @@ class _Compiler:
             names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
             checks.append(_type_check(names))
         if "enum" in schema:
-            checks.append(_string_member(list(schema["enum"])))
+            checks.append(_member(list(schema["enum"])))
         if "const" in schema:
-            checks.append(_string_member([schema["const"]]))
+            checks.append(_member([schema["const"]]))
         checks += self._numbers(schema)
         checks += self._strings(schema)
         checks += self._objects(schema, resolver)
