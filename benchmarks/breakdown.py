@@ -52,7 +52,7 @@ def main() -> None:
 
     totals: Counter[str] = Counter()
     undo = [
-        _timed(tables, "file_digest", totals, "tables: SHA-256 (on a thread, overlapped)"),
+        _timed(tables, "digest_and_find", totals, "tables: SHA-256 (on a thread, overlapped)"),
         _timed(tables, "_bytes_digest", totals, "tables: SHA-256 (on a thread, overlapped)"),
         _timed(tables, "_content", totals, "tables: reading files into memory"),
         _timed(tables, "_read_one", totals, "tables: parse (polars) and field counts"),

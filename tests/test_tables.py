@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from compliance.evidence.hashing import file_digest, file_sha256
+from compliance.evidence.hashing import CHUNK_SIZE, digest_and_find, file_digest, file_sha256
 from compliance.evidence.model import Issue, Table
 from compliance.evidence.tables import read_table
 
@@ -381,6 +381,25 @@ def test_hashing_streams_and_observes_every_chunk(tmp_path: Path) -> None:
     assert len(seen) == 3
 
 
+@pytest.mark.parametrize("at", [None, 0, CHUNK_SIZE - 1, CHUNK_SIZE, 2 * CHUNK_SIZE + 5])
+def test_hashing_says_whether_a_byte_occurs(tmp_path: Path, at: int | None) -> None:
+    """The hashing thread tells the CSV reader whether a file holds a quote character;
+    it looks chunk by chunk, so the byte is found wherever it is, first and last byte of
+    a chunk included."""
+    data = bytearray(b"a" * (2 * CHUNK_SIZE + 10))
+    if at is not None:
+        data[at] = ord('"')
+    path = tmp_path / "blob.csv"
+    path.write_bytes(bytes(data))
+    digest, size, found = digest_and_find(path, b'"')
+    assert (digest, size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert found is (at is not None)
+    assert digest_and_find(path)[2] is False  # nothing to look for
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert digest_and_find(empty, b'"') == (hashlib.sha256(b"").hexdigest(), 0, False)
+
+
 # -- one read per file --------------------------------------------------------------------
 
 _AWKWARD_CSV: dict[str, bytes] = {
@@ -412,27 +431,57 @@ def test_a_blank_row_is_dropped_wherever_its_last_field_is(tmp_path: Path) -> No
 def test_a_file_read_into_memory_reads_like_one_streamed_from_disk(
     tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """CSV files up to a size are read once, hashed and parsed from the same bytes;
-    bigger ones are hashed and parsed from disk. Both give the same table."""
+    """Small CSV files are read once, hashed and parsed from the same bytes; bigger ones
+    are parsed from disk while a thread hashes them. Both give the same table."""
     import compliance.evidence.tables as tables
 
     content = _AWKWARD_CSV[name]
     file = write(tmp_path, "log.csv", content)
+    monkeypatch.setattr(tables, "_IN_MEMORY_MAX", 1 << 30)
     in_memory = read(file)
-    monkeypatch.setattr(tables, "_HASH_INLINE_MAX", -1)  # hashed on the thread
-    threaded = read(file)
     monkeypatch.setattr(tables, "_IN_MEMORY_MAX", -1)
     from_disk = read(file)
     digest = {"log.csv": hashlib.sha256(content).hexdigest()}
-    assert in_memory.sha256 == threaded.sha256 == from_disk.sha256 == digest
-    assert in_memory.sizes == threaded.sizes == from_disk.sizes == {"log.csv": len(content)}
-    assert threaded.issues == in_memory.issues
+    assert in_memory.sha256 == from_disk.sha256 == digest
+    assert in_memory.sizes == from_disk.sizes == {"log.csv": len(content)}
     assert in_memory.issues == from_disk.issues
     assert in_memory.rows == from_disk.rows
     if in_memory.frame is None or from_disk.frame is None:
         assert in_memory.frame is from_disk.frame is None
     else:
         assert in_memory.frame.collect().equals(from_disk.frame.collect())
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_file_that_changes_while_it_is_read_is_refused(
+    tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file parsed from disk is read twice, by the hashing thread and by the parser:
+    if it changes in between, its digest may be of other bytes than the rows checked,
+    so the file is refused (fatal, its rows unused) rather than cited with that digest."""
+    import compliance.evidence.tables as tables
+
+    monkeypatch.setattr(tables, "_IN_MEMORY_MAX", -1)
+    line = (
+        "D-001,2025-03-01T08:00:00Z\n"
+        if suffix == ".csv"
+        else '{"device": "D-001", "at": "2025-03-01T08:00:00Z"}\n'
+    )
+    body = ("device,at\n" if suffix == ".csv" else "") + line * 3
+    file = write(tmp_path, "log" + suffix, body)
+    assert read(file).rows == 3  # unchanged: read as usual
+    real = tables._read_and_validate
+
+    def append_while_reading(*args: Any, **kwargs: Any) -> Any:
+        with open(file[1], "a", encoding="utf-8") as handle:
+            handle.write(line)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "_read_and_validate", append_while_reading)
+    table = read(file)
+    issue = only(table, "parse")
+    assert issue.fatal and "changed while it was read" in issue.message
+    assert table.frame is None and table.rows == 0
 
 
 _QUOTELESS = st.text(

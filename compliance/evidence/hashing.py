@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["CHUNK_SIZE", "file_digest", "file_sha256"]
+__all__ = ["CHUNK_SIZE", "digest_and_find", "file_digest", "file_sha256"]
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: large enough for throughput, small enough for memory
 
@@ -22,24 +22,37 @@ def file_digest(path: Path, *, observe: Callable[[bytes], None] | None = None) -
 
     :param observe: called with each chunk in order, for checks that want the bytes too.
     """
+    if observe is None:
+        return digest_and_find(path)[:2]
     digest = hashlib.sha256()
     size = 0
-    if observe is None:
-        # One buffer for the whole file: a fresh 1 MiB bytes object per chunk is a fresh
-        # mapping of zeroed pages each time (7% of the hashing time on the 5M sample).
-        buffer = bytearray(CHUNK_SIZE)
-        view = memoryview(buffer)
-        with open(path, "rb", buffering=0) as raw:
-            while got := raw.readinto(buffer):
-                digest.update(view[:got])
-                size += got
-        return digest.hexdigest(), size
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
             size += len(chunk)
             observe(chunk)
     return digest.hexdigest(), size
+
+
+def digest_and_find(path: Path, byte: bytes | None = None) -> tuple[str, int, bool]:
+    """Hex SHA-256 and size of ``path``, and whether ``byte`` (one byte) occurs in it.
+
+    One 1 MiB buffer serves the whole file: a fresh bytes object per chunk, or the whole
+    file read into one, is fresh memory the kernel must map and zero page by page. The
+    byte is looked for in each chunk just after it was hashed, while it is in the cache.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    found = False
+    buffer = bytearray(CHUNK_SIZE)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as raw:
+        while got := raw.readinto(buffer):
+            digest.update(view[:got])
+            size += got
+            if byte is not None and not found:
+                found = buffer.find(byte, 0, got) >= 0
+    return digest.hexdigest(), size, found
 
 
 def file_sha256(path: Path) -> str:

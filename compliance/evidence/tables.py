@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -29,7 +30,7 @@ from typing import Any
 import polars as pl
 from referencing import Registry
 
-from compliance.evidence.hashing import CHUNK_SIZE, file_digest, file_sha256
+from compliance.evidence.hashing import CHUNK_SIZE, digest_and_find, file_sha256
 from compliance.evidence.model import Issue, Table
 from compliance.validation import native
 from compliance.validation.columns import FILE_COLUMN, ROW_COLUMN, ColumnValidator
@@ -44,12 +45,13 @@ _KIND = "\x00kind:"
 _HEADER_BYTES = 1 << 20
 _REPORT_ROWS = 5
 _WIDE = 256  # columns beyond which the field-count check stops using one big regex
-#: CSV files up to this size are read into memory once: hashed and parsed from the same
-#: bytes (one read of the file instead of two). Larger ones are streamed from disk.
-_IN_MEMORY_MAX = 256 << 20
-# A file held in memory and smaller than this is hashed where it is read: a thread to
-# hash ten kilobytes (about 7 microseconds) costs more to start than the hashing.
-_HASH_INLINE_MAX = 1 << 20
+#: A CSV file up to this size is read into memory once, hashed where it is read (a thread
+#: to hash ten kilobytes costs more to start than the hashing) and parsed from the same
+#: bytes. Bigger files, and files of the other formats, are parsed from disk while a thread
+#: hashes them through one reused 1 MiB buffer: reading a big file into a bytes object
+#: had the kernel map and zero fresh memory for all of it, page by page, which cost more
+#: than reading the file twice from the page cache (docs/performance.md).
+_IN_MEMORY_MAX = 1 << 20
 
 
 @dataclass
@@ -233,8 +235,15 @@ def _csv_field_check_python(path: Path, width: int, limit: int | None) -> tuple[
     return lines, count
 
 
-def _read_csv(bundle_path: str, path: Path, limit: int | None, data: bytes | None = None) -> _Read:
-    """``data``, when given, is the file's content, already read (see read_table)."""
+def _read_csv(
+    bundle_path: str,
+    path: Path,
+    limit: int | None,
+    data: bytes | None = None,
+    quoted: Callable[[], bool] | None = None,
+) -> _Read:
+    """``data``, when given, is the file's content, already read (see read_table);
+    ``quoted()``, when given, says whether the file holds a quote character."""
     header = _csv_header(path, data)
     if header is None:
         return _Read(
@@ -319,8 +328,10 @@ def _read_csv(bundle_path: str, path: Path, limit: int | None, data: bytes | Non
         return _Read(issues=[_fatal(bundle_path, "parse", reason)])
     # polars reads an empty field as null: only a quoted one ("") is the empty string, so
     # a file without a quote character has none (one memchr over the bytes, cheaper than
-    # comparing every cell of every text column with "").
-    return _Read(frame=frame, text=True, empty_text=data is None or b'"' in data)
+    # comparing every cell of every text column with ""). A file parsed from disk was
+    # looked at by the hashing thread (read_table); not knowing means maybe.
+    quote = b'"' in data if data is not None else quoted() if quoted is not None else True
+    return _Read(frame=frame, text=True, empty_text=quote)
 
 
 # -- JSON Lines ---------------------------------------------------------------------------
@@ -504,10 +515,15 @@ def _read_parquet(bundle_path: str, path: Path, limit: int | None) -> _Read:
 
 
 def _read_one(
-    bundle_path: str, path: Path, fmt: str, limit: int | None, data: bytes | None = None
+    bundle_path: str,
+    path: Path,
+    fmt: str,
+    limit: int | None,
+    data: bytes | None = None,
+    quoted: Callable[[], bool] | None = None,
 ) -> _Read:
     readers: dict[str, Callable[[], _Read]] = {
-        "csv": lambda: _read_csv(bundle_path, path, limit, data),
+        "csv": lambda: _read_csv(bundle_path, path, limit, data, quoted),
         "jsonl": lambda: _read_jsonl(bundle_path, path, limit),
         "parquet": lambda: _read_parquet(bundle_path, path, limit),
     }
@@ -529,12 +545,13 @@ def _read_and_validate(
     *,
     max_rows: int | None,
     data: bytes | None = None,
+    quoted: Callable[[], bool] | None = None,
 ) -> tuple[list[Issue], pl.DataFrame | None]:
     """One file of a table: its issues, and its validated rows unless a fatal issue."""
     fmt = TABLE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         return [_fatal(bundle_path, "parse", f"unsupported table format '{path.suffix}'")], None
-    read = _read_one(bundle_path, path, fmt, remaining, data)
+    read = _read_one(bundle_path, path, fmt, remaining, data, quoted)
     if read.frame is None and fmt in ("csv", "jsonl"):
         # polars refuses text that is not UTF-8 without saying where; find the line.
         encoding = _encoding_issue(bundle_path, path)
@@ -595,6 +612,23 @@ def _bytes_digest(data: bytes) -> tuple[str, int]:
     return hashlib.sha256(data).hexdigest(), len(data)
 
 
+def _quoted(digest: Future[tuple[str, int, bool]]) -> bool:
+    """Whether the hashing thread met a quote character in the file (True when unsure)."""
+    try:
+        return digest.result()[2]
+    except Exception:  # the file could not be hashed: reported where the digest is read
+        return True
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Size, modification time and inode of a file, to notice it change while it is read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
 def read_table(
     files: list[tuple[str, Path]],
     *,
@@ -624,10 +658,10 @@ def read_table(
     issues: list[Issue] = []
     frames: list[pl.DataFrame] = []
     rows = 0
-    # Hashing (about a quarter of a plain read's time) runs beside the parse and the
-    # validation, whose polars work leaves a core idle part of the time. A CSV file of
-    # moderate size is read once: the thread hashes the bytes polars parses. The thread
-    # starts with the first file big enough to need it.
+    # Hashing (about a quarter of a plain read's time) runs on a thread beside the parse
+    # and the validation, whose polars work leaves a core idle part of the time; the
+    # thread also tells whether a CSV file holds a quote character (see _read_csv). The
+    # thread starts with the first file big enough to need it.
     with contextlib.ExitStack() as stack:
         pool: list[ThreadPoolExecutor] = []
 
@@ -643,23 +677,43 @@ def read_table(
         for bundle_path, path in files:
             paths.append(bundle_path)
             data = _content(path)
-            digest: Future[tuple[str, int]]
-            if data is None:
-                digest = hashing().submit(file_digest, path)
-            elif len(data) > _HASH_INLINE_MAX:
-                digest = hashing().submit(_bytes_digest, data)
-            else:
+            digest: Future[tuple[str, int, bool]]
+            before = None
+            if data is not None:
                 digest = Future()
-                digest.set_result(_bytes_digest(data))
+                digest.set_result((*_bytes_digest(data), b'"' in data))
+            else:
+                # Hashed and parsed in two reads: a file that changes in between would
+                # be cited with a digest of other bytes than the rows checked.
+                before = _identity(path)
+                quote = b'"' if path.suffix.lower() == ".csv" else None
+                digest = hashing().submit(digest_and_find, path, quote)
             remaining = None if max_rows is None else max(max_rows - rows, 0)
             found, frame = _read_and_validate(
-                validator, bundle_path, path, remaining, max_rows=max_rows, data=data
+                validator,
+                bundle_path,
+                path,
+                remaining,
+                max_rows=max_rows,
+                data=data,
+                quoted=functools.partial(_quoted, digest),
             )
             del data
             try:
-                digests[bundle_path], sizes[bundle_path] = digest.result()
+                digests[bundle_path], sizes[bundle_path], _ = digest.result()
             except OSError:
                 issues.append(_fatal(bundle_path, "parse", "the file cannot be opened"))
+                continue
+            if before is not None and (
+                _identity(path) != before or sizes[bundle_path] != before[0]
+            ):
+                issues.append(
+                    _fatal(
+                        bundle_path,
+                        "parse",
+                        "the file changed while it was read: check a copy that does not change",
+                    )
+                )
                 continue
             issues.extend(found)
             if frame is not None:
