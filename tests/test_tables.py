@@ -531,3 +531,71 @@ def test_a_quoted_empty_field_is_probed_for() -> None:
     assert read.empty_text is True
     assert read.frame is not None
     assert read.frame.get_column("b").to_list() == [""]
+
+
+# -- engines ------------------------------------------------------------------------------
+
+_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "bundles"
+
+
+@pytest.mark.parametrize("bundle", ["dongfeng-weak", "qingshui-strong"])
+def test_small_and_big_tables_read_alike_on_either_engine(
+    bundle: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small tables are parsed and validated on polars' in-memory engine, big ones on the
+    streaming engine (compliance.validation.columns.collect). Every table of the example
+    bundles, some of them flawed on purpose, gives the same rows, issues and digests on
+    both."""
+    import compliance.evidence.tables as tables
+    import compliance.validation.columns as columns
+    from compliance.plugins import PluginHost
+    from compliance.runner import make_registry
+
+    host = PluginHost()
+    registry = make_registry(host)
+    types = host.evidence_types()
+    files = sorted((_EXAMPLES / bundle / "tables").iterdir())
+    compared = 0
+    for file in files:
+        et = types.get(file.stem)
+        if et is None or not et.schema:
+            continue
+        kw: dict[str, Any] = {
+            "type_id": et.id,
+            "row_schema": registry.get(et.schema),
+            "registry": registry.registry,
+            "schema_checked": True,
+        }
+        small = read_table([(file.name, file)], **kw)
+        monkeypatch.setattr(columns, "SMALL_ROWS", 0)
+        monkeypatch.setattr(tables, "_IN_MEMORY_MAX", -1)
+        big = read_table([(file.name, file)], **kw)
+        monkeypatch.undo()
+        assert small.issues == big.issues, file.name
+        assert small.sha256 == big.sha256 and small.rows == big.rows
+        if small.frame is None or big.frame is None:
+            assert small.frame is big.frame is None
+        else:
+            assert small.frame.collect().equals(big.frame.collect(), null_equal=True), file.name
+        compared += 1
+    assert compared >= 20
+
+
+@pytest.mark.parametrize("name", sorted(_AWKWARD_CSV))
+def test_flawed_files_give_the_same_issues_on_either_engine(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The awkward files (bad cells, short and long rows, blank lines, bad UTF-8...) give
+    the same issues and rows whichever engine validates them."""
+    import compliance.validation.columns as columns
+
+    file = write(tmp_path, "log.csv", _AWKWARD_CSV[name])
+    small = read(file)
+    monkeypatch.setattr(columns, "SMALL_ROWS", 0)
+    big = read(file)
+    assert small.issues == big.issues
+    assert small.rows == big.rows
+    if small.frame is None or big.frame is None:
+        assert small.frame is big.frame is None
+    else:
+        assert small.frame.collect().equals(big.frame.collect(), null_equal=True)

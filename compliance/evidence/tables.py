@@ -33,7 +33,7 @@ from referencing import Registry
 from compliance.evidence.hashing import CHUNK_SIZE, digest_and_find, file_sha256
 from compliance.evidence.model import Issue, Table
 from compliance.validation import native
-from compliance.validation.columns import FILE_COLUMN, ROW_COLUMN, ColumnValidator
+from compliance.validation.columns import FILE_COLUMN, ROW_COLUMN, ColumnValidator, collect
 
 __all__ = ["TABLE_FORMATS", "file_sha256", "read_table"]
 
@@ -274,7 +274,7 @@ def _read_csv(
     stats: pl.DataFrame | None = None
     multiline = False
     try:
-        frame = lazy.collect()
+        frame = lazy.collect(engine="in-memory" if data is not None else "auto")
     except Exception as exc:  # any polars error: reported, never raised
         failure = exc
     # polars refuses a row with too many fields and pads a short one with nulls, so a
@@ -585,11 +585,14 @@ def _read_and_validate(
     # A query, not Series calls: polars keeps the path as one value with a length (a
     # scalar column) where a Series would hold a string view per row (74 MB for the 4.6
     # million rows of the 5M sample).
-    frame = result.frame.select(
-        pl.exclude(ROW_COLUMN),
-        pl.lit(bundle_path, dtype=pl.String).alias(FILE_COLUMN),
-        pl.col(ROW_COLUMN).cast(pl.Int64),
-    ).collect()
+    frame = collect(
+        result.frame.select(
+            pl.exclude(ROW_COLUMN),
+            pl.lit(bundle_path, dtype=pl.String).alias(FILE_COLUMN),
+            pl.col(ROW_COLUMN).cast(pl.Int64),
+        ),
+        result.rows,
+    )
     return issues, frame
 
 

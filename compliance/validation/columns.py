@@ -175,6 +175,18 @@ def _code_set(codes: tuple[int, ...]) -> pl.Series:
     return pl.Series(codes, dtype=pl.UInt8).implode()
 
 
+#: Below this many rows the validator's queries run on polars' in-memory engine: starting
+#: it costs about half of what starting the streaming engine does (0.16 against 0.28 ms for
+#: a small query, polars 2.1), which is most of the cost of a small table's validation; on
+#: big tables the streaming engine is the faster one.
+SMALL_ROWS = 50_000
+
+
+def collect(lazy: pl.LazyFrame, rows: int) -> pl.DataFrame:
+    """``lazy.collect()`` on the engine that suits a frame of ``rows`` rows."""
+    return lazy.collect(engine="in-memory" if rows < SMALL_ROWS else "auto")
+
+
 def _string_members(native_keywords: Mapping[str, Any], key: str) -> list[str] | None:
     """The string members of an ``enum`` (or the ``const``) when every other one is null,
     for a column of text cells: no such cell reads as JSON null (an empty one is absent),
@@ -341,7 +353,7 @@ def _text_shapes(
             txt.str.contains(".", literal=True).any().alias(f"p{i}"),
             txt.str.len_bytes().max().alias(f"w{i}"),
         ]
-    facts = frame.select(probes).row(0, named=True) if probes else {}
+    facts = collect(frame.lazy().select(probes), frame.height).row(0, named=True) if probes else {}
     found: dict[str, dict[str, Any]] = {}
     for column, empty in zip(texts, empties, strict=True):
         if not empty:
@@ -399,7 +411,7 @@ def _loose_datetime_offsets(frame: pl.DataFrame, columns: list[str]) -> dict[str
             (txt.str.ends_with(first_tail) | empty).all().alias(f"s{i}"),
             first_tail.alias(f"t{i}"),
         ]
-    facts = frame.select(probes).row(0, named=True)
+    facts = collect(frame.lazy().select(probes), frame.height).row(0, named=True)
     offsets: dict[str, int] = {}
     for i, column in enumerate(columns):
         if facts[f"f{i}"] or facts[f"t{i}"] is None:
@@ -1423,7 +1435,7 @@ class ColumnValidator:
             lazy = lazy.with_columns(parsed_exprs)
         if mask_exprs:
             lazy = lazy.with_columns(mask_exprs)
-        mat = lazy.collect()
+        mat = collect(lazy, df.height)
 
         extra_masks: list[pl.Series] = []
         for plan in plans:
@@ -1569,7 +1581,9 @@ class ColumnValidator:
         # column to line up its chunks with the helpers'.
         computed = [e for e in exprs if not e.meta.undo_aliases().meta.is_column()]
         names = [e.meta.output_name() for e in computed]
-        values = dict(zip(names, mat.select(computed).get_columns(), strict=True))
+        values = dict(
+            zip(names, collect(mat.lazy().select(computed), mat.height).get_columns(), strict=True)
+        )
         out: list[pl.Series] = []
         for expr in exprs:
             name = expr.meta.output_name()
