@@ -1073,30 +1073,45 @@ PyDoc_STRVAR(byte_lengths_doc,
              "String column, (-1, -1) if it has none. A cell of n bytes holds between\n"
              "ceil(n / 4) and n characters (UTF-8).");
 
-struct extent {
-    int64_t shortest, longest;
-};
-
-static int extent_cell(void *state, const uint8_t *p, int64_t n)
-{
-    (void)p;
-    struct extent *e = state;
-    if (n < e->shortest)
-        e->shortest = n;
-    if (n > e->longest)
-        e->longest = n;
-    return 0;
-}
-
 static PyObject *byte_lengths(PyObject *module, PyObject *capsule)
 {
     (void)module;
-    struct extent e = {INT64_MAX, -1};
-    if (each_cell(capsule, extent_cell, &e) != 0)
+    /* Only the lengths are read (a view holds its length in its first four bytes), never
+       the strings: no branch on whether a string is inline, which a column mixing strings
+       of up to 12 bytes with longer ones mispredicted about half the time (911k cells of
+       13 bytes on average: 4.1 ms through each_cell). */
+    struct input in;
+    if (input_take(capsule, &in) != 0)
         return NULL;
-    if (e.longest < 0)
-        e.shortest = -1;
-    return Py_BuildValue("(LL)", (long long)e.shortest, (long long)e.longest);
+    int64_t shortest = INT64_MAX, longest = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (int64_t k = 0; k < in.count; k++) {
+        const struct ArrowArray *a = &in.arrays[k];
+        const uint8_t *validity = a->buffers[0];
+        for (int64_t j = 0; j < a->length; j++) {
+            int64_t at = a->offset + j, n;
+            if (validity && !(validity[at >> 3] & (1u << (at & 7))))
+                continue;
+            if (in.layout == VIEW) {
+                int32_t length;
+                memcpy(&length, (const uint8_t *)a->buffers[1] + 16 * at, 4);
+                n = length;
+            } else if (in.layout == UTF8) {
+                const int32_t *offsets = a->buffers[1];
+                n = offsets[at + 1] - offsets[at];
+            } else {
+                const int64_t *offsets = a->buffers[1];
+                n = offsets[at + 1] - offsets[at];
+            }
+            shortest = n < shortest ? n : shortest;
+            longest = n > longest ? n : longest;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    input_release(&in);
+    if (longest < 0)
+        shortest = -1;
+    return Py_BuildValue("(LL)", (long long)shortest, (long long)longest);
 }
 
 /* ---- surrounding white space ------------------------------------------------------------ */

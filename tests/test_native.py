@@ -624,10 +624,18 @@ def test_padded_knows_every_white_space_character(space: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.text("aé中😀", max_size=9), st.none()), max_size=20))
 def test_byte_lengths_are_the_shortest_and_longest_cell(cells: list[str | None]) -> None:
+    """Also over several chunks and from an offset into one (a slice), since the helper
+    reads the lengths straight from the views or offsets."""
     series = pl.Series(cells, dtype=pl.String)
-    sizes = series.str.len_bytes().drop_nulls()
-    expected = (int(sizes.min()), int(sizes.max())) if sizes.len() else (-1, -1)  # type: ignore[arg-type]
-    assert native.byte_lengths(series) == expected
+    for column in (
+        series,
+        series.slice(1),
+        pl.concat([series, pl.Series(["x" * 13, None], dtype=pl.String)], rechunk=False),
+        pl.Series(cells, dtype=pl.String).cast(pl.Categorical).cast(pl.String),
+    ):
+        sizes = column.str.len_bytes().drop_nulls()
+        expected = (int(sizes.min()), int(sizes.max())) if sizes.len() else (-1, -1)  # type: ignore[arg-type]
+        assert native.byte_lengths(column) == expected
 
 
 @needs_helper
