@@ -599,3 +599,57 @@ def test_flawed_files_give_the_same_issues_on_either_engine(
         assert small.frame is big.frame is None
     else:
         assert small.frame.collect().equals(big.frame.collect(), null_equal=True)
+
+
+# -- the header ---------------------------------------------------------------------------
+
+
+def _header_from_the_whole_head(data: bytes) -> list[str] | None:
+    """The header as read before the peek: the first non-blank record of the first MiB."""
+    text = data[: 1 << 20].decode("utf-8", errors="replace").removeprefix("\ufeff")
+    for record in csv.reader(io.StringIO(text, newline="")):
+        if record:
+            return [name.strip() for name in record]
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet='ab,"\n\r é', max_size=60).map(lambda t: t.encode()),
+    st.integers(min_value=1, max_value=40),
+    st.booleans(),
+)
+def test_the_header_peek_reads_the_header_the_whole_head_gives(
+    data: bytes, peek: int, from_disk: bool
+) -> None:
+    """The header is first looked for in a short peek at the file; a record that may go
+    on past the peek (or no record in it) sends the reader to the longer head. Either
+    way the header is the one the longer head alone gives, quoted line breaks, blank
+    lines, a byte-order mark and a character cut by the peek included."""
+    import tempfile
+
+    from compliance.evidence import tables
+
+    original = tables._HEADER_PEEK
+    tables._HEADER_PEEK = peek
+    try:
+        if from_disk:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "t.csv"
+                path.write_bytes(data)
+                found = tables._csv_header(path)
+        else:
+            found = tables._csv_header(Path("t.csv"), data)
+    finally:
+        tables._HEADER_PEEK = original
+    assert found == _header_from_the_whole_head(data)
+
+
+def test_the_header_peek_survives_a_bom_and_a_wide_header() -> None:
+    from compliance.evidence import tables
+
+    wide = ",".join(f"column_{i}" for i in range(5000)).encode()  # > the 16 KiB peek
+    data = b"\xef\xbb\xbf" + wide + b"\n1,2\n"
+    assert len(wide) > tables._HEADER_PEEK
+    assert tables._csv_header(Path("t.csv"), data) == _header_from_the_whole_head(data)
+    assert tables._csv_header(Path("t.csv"), b"\n\n") is None
