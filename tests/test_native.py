@@ -660,3 +660,25 @@ def test_length_keywords_get_the_same_verdicts(cells: list[str | None]) -> None:
         },
         cells,
     )
+
+
+@needs_helper
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text("a,é€\r", min_size=0, max_size=90), min_size=1, max_size=8),
+    st.integers(1, 40),
+)
+def test_long_lines_without_quotes_are_counted_like_the_polars_check(
+    tmp_path_factory: Any, lines: list[str], width: int
+) -> None:
+    """Lines without a quote take the helper's comma count (count_byte): lines of every
+    length up to 90 characters, carriage returns and multi-byte characters included
+    (the euro sign's last byte is a comma with its high bit set), get the polars
+    check's answer."""
+    from compliance.evidence import tables
+
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_bytes(("\n".join(["h", *lines]) + "\n").encode("utf-8"))
+    row = tables._csv_field_check(path, width, None).collect().row(0, named=True)
+    expected = (list(row["lines"] or []), int(row["count"] or 0), bool(row["multiline"]))
+    assert native.csv_fields(path, width, None, wide=False, report=5) == expected
