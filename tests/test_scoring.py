@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from compliance.scoring import METHODS, Weights, find_weights, profile_weights, rank_matrix
@@ -409,6 +409,14 @@ def test_weights_are_a_distribution_and_closeness_in_unit_interval(
     st.integers(0, 5),
     st.floats(min_value=1e-3, max_value=1e3, allow_nan=False),
     st.sampled_from(["critic-topsis", "entropy-topsis"]),
+)
+# Found by hypothesis: a column whose only non-zero value is tiny. Its squares were
+# subnormal, and the norm lost digits, until norms were taken over scaled columns.
+@example(
+    ([[0.0] * 6, [0.0] * 5 + [1.0], [1.5439219997173275e-159] + [0.0] * 5], []),
+    0,
+    0.5,
+    "critic-topsis",
 )
 def test_scaling_a_column_changes_no_rank(
     drawn: tuple[list[list[float]], list[int]], column: int, factor: float, method: str

@@ -37,12 +37,23 @@ def topsis(
 
     chosen = list(matrix.codes if codes is None else codes)
     frame = matrix.frame().select(chosen)
-    norms = frame.select((pl.all() * pl.all()).sum().sqrt()).row(0)
+    # Each column's norm is taken over the column divided by its largest magnitude, then
+    # scaled back: squaring tiny values (1e-159) underflows to subnormal numbers, whose lost
+    # digits made scaling a column change the closeness in the seventh decimal.
+    peaks = frame.select(pl.all().abs().max()).row(0)
+    scaled = {code: peak for code, peak in zip(chosen, peaks, strict=True) if peak}
+    sums = (
+        frame.select(((pl.col(c) / p) ** 2).sum().sqrt().alias(c) for c, p in scaled.items()).row(
+            0, named=True
+        )
+        if scaled
+        else {}
+    )
     weighted = []
-    for code, norm in zip(chosen, norms, strict=True):
+    for code in chosen:
         w = float(weights.get(code, 0.0))
-        if norm > 0 and w != 0:
-            weighted.append(((pl.col(code) / norm) * w).alias(code))
+        if code in scaled and w != 0:
+            weighted.append(((pl.col(code) / scaled[code] / sums[code]) * w).alias(code))
     if not weighted:
         return [0.5] * len(matrix.communities)
     v = frame.select(weighted)
