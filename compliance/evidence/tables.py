@@ -344,9 +344,9 @@ def _read_csv(
         return _Read(issues=[_fatal(bundle_path, "parse", reason)])
     # polars reads an empty field as null: only a quoted one ("") is the empty string, so
     # a file without a quote character has none (one memchr over the bytes, cheaper than
-    # comparing every cell of every text column with ""). A file parsed from disk was
-    # looked at by the hashing thread (read_table); not knowing means maybe.
-    quote = b'"' in data if data is not None else quoted() if quoted is not None else True
+    # comparing every cell of every text column with ""). read_table has looked, on the
+    # hashing thread for a file parsed from disk; not knowing means maybe.
+    quote = quoted() if quoted is not None else data is None or b'"' in data
     return _Read(frame=frame, text=True, empty_text=quote)
 
 
@@ -613,9 +613,9 @@ def _read_and_validate(
 
 
 def _content(path: Path) -> bytes | None:
-    """A CSV file's bytes when it is small enough to hold while it is parsed, else None
-    (then it is hashed and parsed from disk; so is a file that cannot be read here, and
-    the reader reports why)."""
+    """A CSV file's bytes when it is small enough to be read once, hashed here and parsed
+    from those bytes (``_IN_MEMORY_MAX``), else None: then it is hashed on the thread and
+    parsed from disk, and so is a file that cannot be read here (the reader says why)."""
     if path.suffix.lower() != ".csv":
         return None
     try:
